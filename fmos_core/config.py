@@ -1,0 +1,140 @@
+"""Strict configuration: pFMs, VFMs, tenants and state, from TOML or code.
+
+Unknown keys are errors. With nothing configured, FMOS serves a VFM named
+``default`` on the embedded model for a tenant named ``default``.
+
+Example:
+    >>> cfg = Config.model_validate({"vfms": {"default": {"pfms": ["smollm2"]}}})
+    >>> cfg.pfms["smollm2"].driver
+    'llamacpp'
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from fmos_core.contract import Privilege
+from fmos_core.errors import ConfigError
+
+DEFAULT_PFM = "smollm2"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PFMConfig(_Strict):
+    """One physical model: its driver, the driver's options, profile overrides."""
+
+    driver: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    profile: dict[str, Any] = Field(default_factory=dict)
+
+
+class VFMConfig(_Strict):
+    """A virtual model: an ordered pool of pFMs (first = preferred) and its policy."""
+
+    pfms: list[str] = Field(min_length=1)
+    system_prompt: str | None = None
+    allow_downgrade: bool = False
+
+
+class TenantConfig(_Strict):
+    """A tenant and the highest tool privilege its callers may use unapproved."""
+
+    clearance: Privilege = Privilege.READ
+
+    @field_validator("clearance", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Privilege:
+        return Privilege.parse(value)
+
+
+class StateConfig(_Strict):
+    """Where state lives. ``url`` defaults to ``$FMOS_HOME/state.db`` (SQLite)."""
+
+    enabled: bool = True
+    url: str | None = None
+    trace: bool = True
+
+    def resolved_url(self) -> str:
+        if self.url:
+            return self.url
+        return f"sqlite:///{fmos_home() / 'state.db'}"
+
+
+def fmos_home() -> Path:
+    """``$FMOS_HOME``, default ``./.fmos``."""
+    return Path(os.environ.get("FMOS_HOME", ".fmos"))
+
+
+def _default_pfms() -> dict[str, PFMConfig]:
+    return {DEFAULT_PFM: PFMConfig(driver="llamacpp")}
+
+
+def _default_vfms() -> dict[str, VFMConfig]:
+    return {"default": VFMConfig(pfms=[DEFAULT_PFM])}
+
+
+def _default_tenants() -> dict[str, TenantConfig]:
+    return {"default": TenantConfig()}
+
+
+class Config(_Strict):
+    """The whole FMOS configuration. Sections default to the embedded setup."""
+
+    state: StateConfig = Field(default_factory=StateConfig)
+    pfms: dict[str, PFMConfig] = Field(default_factory=_default_pfms)
+    vfms: dict[str, VFMConfig] = Field(default_factory=_default_vfms)
+    tenants: dict[str, TenantConfig] = Field(default_factory=_default_tenants)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Config:
+        for name, vfm in self.vfms.items():
+            missing = [p for p in vfm.pfms if p not in self.pfms]
+            if missing:
+                raise ValueError(
+                    f"vfms.{name}.pfms names {', '.join(map(repr, missing))}, which no "
+                    f"[pfms.*] table declares (declared: {', '.join(self.pfms) or 'none'})"
+                )
+        if not self.vfms:
+            raise ValueError("declare at least one [vfms.NAME] table")
+        return self
+
+    @classmethod
+    def load(cls, path: str | Path) -> Config:
+        """Read and validate a TOML file; every problem is a ``ConfigError``."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {str(path)!r} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        return cls.parse(data, source=str(path))
+
+    @classmethod
+    def parse(cls, data: dict[str, Any], *, source: str = "config") -> Config:
+        """Validate a config mapping; every problem is a ``ConfigError``."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(f"{source}: {explain(exc)}") from None
+
+
+def explain(exc: ValidationError) -> str:
+    """One line per problem, naming the key path, for error messages."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(root)"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"unknown key {where!r}")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            parts.append(f"{where}: {msg}" if where != "(root)" else msg)
+    return "; ".join(parts)

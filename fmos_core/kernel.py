@@ -1,0 +1,169 @@
+"""The kernel: builds pFMs from config, owns the state store and the pipeline.
+
+Example:
+    >>> from fmos_core import FMOS, Config
+    >>> cfg = Config.parse({"pfms": {"s": {"driver": "scripted"}},
+    ...                     "vfms": {"default": {"pfms": ["s"]}}, "state": {"enabled": False}})
+    >>> with FMOS(cfg) as fmos:
+    ...     fmos.vfm("default").invoke("hi").pfm
+    's'
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from fmos_core._sync import LoopThread
+from fmos_core.backends import Backend
+from fmos_core.config import Config, explain
+from fmos_core.contract import Request
+from fmos_core.errors import ConfigError, UnknownVFM
+from fmos_core.pipeline import PFM, Admit, Call, Context, Execute, Pipeline, TrapCheck, Verify
+from fmos_core.pipeline.handlers import default_trap_table
+from fmos_core.registry import DriverRegistry
+from fmos_core.store import ApprovalStore, BudgetLedger, Database, TraceReader, TraceWriter
+from fmos_core.vfm import VFM
+
+_T = TypeVar("_T")
+
+
+class FMOS:
+    """An FMOS kernel. ``FMOS()`` serves VFM ``default`` on the embedded model.
+
+    ``backends`` replaces configured drivers by ready instances (tests, embedding).
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        backends: dict[str, Backend] | None = None,
+        registry: DriverRegistry | None = None,
+    ) -> None:
+        self.config = config = config or Config()
+        self.pfms = self._build_pfms(config, backends or {}, registry or DriverRegistry())
+        self.db: Database | None = None
+        self._ledger: BudgetLedger | None = None
+        self._approvals: ApprovalStore | None = None
+        self._writer: TraceWriter | None = None
+        if config.state.enabled:
+            self.db = Database(config.state.resolved_url())
+            self._ledger = BudgetLedger(self.db)
+            self._approvals = ApprovalStore(self.db)
+            if config.state.trace:
+                self._writer = TraceWriter(self.db)
+        self.traps = default_trap_table(self._ledger, self._approvals)
+        self.pipeline = Pipeline(
+            [
+                Admit(frozenset(config.tenants), self._ledger),
+                Context({n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt}),
+                TrapCheck(self.traps),
+                Execute(),
+                Verify(self.traps, {n: int(t.clearance) for n, t in config.tenants.items()}),
+            ],
+            ledger=self._ledger,
+            traces=self._writer,
+        )
+        self.loop = LoopThread()
+        self._vfms = {name: VFM(self, name, vfm) for name, vfm in config.vfms.items()}
+
+    @classmethod
+    def from_config(cls, path: str | Path, **kwargs: object) -> FMOS:
+        """An FMOS kernel from a strict TOML file."""
+        return cls(Config.load(path), **kwargs)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _build_pfms(
+        config: Config, given: dict[str, Backend], registry: DriverRegistry
+    ) -> dict[str, PFM]:
+        pfms = {}
+        for name, pfm in config.pfms.items():
+            backend = given.get(name)
+            if backend is None:
+                backend = registry.load(pfm.driver).from_options(pfm.options, pfm=name)
+            try:
+                profile = backend.profile.merged(pfm.profile) if pfm.profile else backend.profile
+            except ValidationError as exc:
+                raise ConfigError(f"[pfms.{name}.profile]: {explain(exc)}") from None
+            pfms[name] = PFM(name, backend, profile)
+        return pfms
+
+    def vfm(self, name: str = "default") -> VFM:
+        """The VFM called ``name``."""
+        try:
+            return self._vfms[name]
+        except KeyError:
+            raise UnknownVFM(
+                f"no VFM named {name!r}; configured: {', '.join(sorted(self._vfms))}"
+            ) from None
+
+    def new_call(self, vfm: VFM, request: Request) -> Call:
+        """The pipeline state for one request to ``vfm`` (pFM = the pool's first)."""
+        tenant = self.config.tenants.get(request.identity.tenant)
+        pool = [self.pfms[p] for p in vfm.config.pfms]
+        return Call(
+            request=request,
+            vfm_name=vfm.name,
+            vfm=vfm.config,
+            tenant=tenant if tenant is not None else next(iter(self.config.tenants.values())),
+            trace_id=uuid.uuid4().hex,
+            started=time.perf_counter(),
+            pfm=pool[0],
+            pool=pool,
+        )
+
+    @property
+    def budgets(self) -> BudgetLedger:
+        return _need(self._ledger, "budgets")
+
+    @property
+    def approvals(self) -> ApprovalStore:
+        return _need(self._approvals, "approvals")
+
+    @property
+    def traces(self) -> TraceReader:
+        if self._writer is not None:
+            self._writer.flush()
+        return TraceReader(_need(self.db, "traces"))
+
+    def flush(self) -> None:
+        """Wait until every trace submitted so far is durable."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    async def aclose(self) -> None:
+        for pfm in self.pfms.values():
+            await pfm.backend.aclose()
+
+    def close(self) -> None:
+        """Flush traces, close drivers, stop the sync loop, close the store."""
+        if self._writer is not None:
+            self._writer.close()
+        if self.loop is not None:
+            self.loop.run(self.aclose())
+            self.loop.close()
+        if self.db is not None:
+            self.db.close()
+
+    def __enter__(self) -> FMOS:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _need(value: _T | None, what: str) -> _T:
+    if value is None:
+        raise ConfigError(f"{what} need the state store; set [state] enabled = true")
+    return value

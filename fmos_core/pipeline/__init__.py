@@ -1,0 +1,7 @@
+"""The request pipeline: a call's state, its stages, trap handlers and the runner."""
+
+from fmos_core.pipeline.call import PFM, Call
+from fmos_core.pipeline.runner import Pipeline
+from fmos_core.pipeline.stages import Admit, Context, Execute, Stage, TrapCheck, Verify
+
+__all__ = ["PFM", "Admit", "Call", "Context", "Execute", "Pipeline", "Stage", "TrapCheck", "Verify"]

@@ -1,0 +1,128 @@
+"""The built-in rule-based trap handlers: budget, model and trust.
+
+The knowledge trap has no handler yet; the Data Agent registers one.
+"""
+
+from __future__ import annotations
+
+from fmos_core.errors import ApprovalRequired, BudgetExceeded, ContextWindowExceeded
+from fmos_core.pipeline.call import PFM, Call
+from fmos_core.store.approvals import ApprovalStore
+from fmos_core.store.budgets import BudgetLedger
+from fmos_core.traps import Trap, TrapTable
+
+
+def _price(pfm: PFM) -> float:
+    return pfm.profile.input_price_per_mtok + pfm.profile.output_price_per_mtok
+
+
+class BudgetHandler:
+    """Downgrades to a cheaper pFM of the VFM's pool when allowed, else refuses."""
+
+    def __init__(self, ledger: BudgetLedger | None) -> None:
+        self._ledger = ledger
+
+    async def __call__(self, trap: Trap, call: Call) -> str:
+        refusal = trap.error if isinstance(trap.error, BudgetExceeded) else None
+        if self._ledger is not None and call.vfm.allow_downgrade:
+            cheaper = sorted(
+                (p for p in call.pool if _price(p) < _price(call.pfm)), key=_price
+            )
+            for pfm in cheaper:
+                tokens, cost = pfm.estimate(call.request)
+                try:
+                    call.reservation = self._ledger.reserve(
+                        call.request.identity.tenant, tokens=tokens, cost=cost
+                    )
+                except BudgetExceeded:
+                    continue
+                previous, call.pfm = call.pfm.name, pfm
+                return f"downgraded from {previous} to {pfm.name}"
+        if refusal is None:
+            raise BudgetExceeded(
+                trap.reason, tenant=call.request.identity.tenant, resource="cost", limit=0,
+                requested=0, trace_id=call.trace_id,
+            )
+        refusal.trace_id = call.trace_id
+        raise refusal
+
+
+class ModelHandler:
+    """Reroutes to the first pFM of the pool whose window fits, else fails clearly."""
+
+    def __init__(self, ledger: BudgetLedger | None) -> None:
+        self._ledger = ledger
+
+    async def __call__(self, trap: Trap, call: Call) -> str:
+        request = call.request
+        for pfm in call.pool:
+            if pfm is call.pfm:
+                continue
+            need = pfm.backend.count_tokens(request.messages) + request.max_tokens
+            if need > pfm.profile.context_window:
+                continue
+            self._move_reservation(call, pfm)
+            previous, call.pfm = call.pfm.name, pfm
+            return f"rerouted from {previous} to {pfm.name}"
+        windows = ", ".join(f"{p.name}={p.profile.context_window}" for p in call.pool)
+        raise ContextWindowExceeded(
+            f"{trap.reason}; no pFM of VFM {call.vfm_name!r} fits it ({windows}): "
+            "shorten the messages or lower max_tokens",
+            pfm=call.pfm.name,
+            trace_id=call.trace_id,
+        )
+
+    def _move_reservation(self, call: Call, pfm: PFM) -> None:
+        if self._ledger is None or call.reservation is None:
+            return
+        tokens, cost = pfm.estimate(call.request)
+        new = self._ledger.reserve(call.request.identity.tenant, tokens=tokens, cost=cost)
+        self._ledger.release(call.reservation)
+        call.reservation = new
+
+
+class TrustHandler:
+    """Persists a pending approval for a privileged tool call, then stops the call."""
+
+    def __init__(self, approvals: ApprovalStore | None) -> None:
+        self._approvals = approvals
+
+    async def __call__(self, trap: Trap, call: Call) -> str:
+        if self._approvals is None:
+            raise ApprovalRequired(
+                f"{trap.reason}; state is disabled, so no approval can be recorded: "
+                "enable [state] to use privileged tools",
+                approval_id="",
+                trace_id=call.trace_id,
+            )
+        identity = call.request.identity
+        response = call.response.model_dump(mode="json") if call.response else {}
+        approval = self._approvals.create(
+            tenant=identity.tenant,
+            app=identity.app,
+            session=identity.session,
+            vfm=call.vfm_name,
+            trace_id=call.trace_id,
+            tool=str(trap.snapshot["tool"]),
+            privilege=int(trap.snapshot["privilege"]),
+            clearance=int(call.tenant.clearance),
+            arguments=dict(trap.snapshot["arguments"]),
+            response=response,
+        )
+        raise ApprovalRequired(
+            f"{trap.reason}; approval {approval.id} is pending: "
+            f"`fmos approvals approve {approval.id}`, then resume the call",
+            approval_id=approval.id,
+            trace_id=call.trace_id,
+        )
+
+
+def default_trap_table(
+    ledger: BudgetLedger | None, approvals: ApprovalStore | None
+) -> TrapTable:
+    """The rule-based handlers every kernel starts with."""
+    table = TrapTable()
+    table.register("budget", BudgetHandler(ledger))
+    table.register("model", ModelHandler(ledger))
+    table.register("trust", TrustHandler(approvals))
+    return table

@@ -1,0 +1,225 @@
+"""The pipeline's stages: admit → context → trap check → route → execute → verify.
+
+Each stage is a small object with one coroutine, ``run(call)``. A stage whose
+``active`` is false is left out when the pipeline is built, so an unconfigured
+stage costs nothing. Settling (usage, budget, trace) is the pipeline's ``finally``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from jsonschema import Draft202012Validator
+
+from fmos_core.backends import Completion
+from fmos_core.contract import Message, Response, Usage
+from fmos_core.errors import BudgetExceeded, UnknownTenant, VerificationFailed
+from fmos_core.pipeline.call import Call
+from fmos_core.store.budgets import BudgetLedger
+from fmos_core.traps import Trap, TrapTable
+
+
+class Stage:
+    """One step of the pipeline. Subclasses set ``name`` and implement ``run``."""
+
+    name: ClassVar[str]
+
+    @property
+    def active(self) -> bool:
+        return True
+
+    async def run(self, call: Call) -> None:
+        raise NotImplementedError
+
+
+class Admit(Stage):
+    """Checks identity and reserves budget for the preferred pFM.
+
+    A reservation that would pass a limit becomes a *budget* trap, not an error:
+    the trap handler may still downgrade to a cheaper pFM.
+    """
+
+    name = "admit"
+
+    def __init__(self, tenants: frozenset[str], ledger: BudgetLedger | None) -> None:
+        self._tenants = tenants
+        self._ledger = ledger
+
+    async def run(self, call: Call) -> None:
+        tenant = call.request.identity.tenant
+        if tenant not in self._tenants:
+            raise UnknownTenant(
+                f"tenant {tenant!r} is not configured; declare [tenants.{tenant}] "
+                f"(configured: {', '.join(sorted(self._tenants))})"
+            )
+        if self._ledger is None:
+            return
+        tokens, cost = call.pfm.estimate(call.request)
+        try:
+            call.reservation = self._ledger.reserve(tenant, tokens=tokens, cost=cost)
+        except BudgetExceeded as exc:
+            call.pending.append(
+                Trap(
+                    type="budget",
+                    reason=str(exc),
+                    capability="downgrade" if call.vfm.allow_downgrade else "refuse",
+                    snapshot={"pfm": call.pfm.name, "tokens": tokens, "cost": cost},
+                    error=exc,
+                )
+            )
+
+
+class Context(Stage):
+    """Builds the working set the pFM sees: the VFM's system prompt, then policies."""
+
+    name = "context"
+
+    def __init__(self, system_prompts: dict[str, str]) -> None:
+        self._system_prompts = system_prompts
+
+    @property
+    def active(self) -> bool:
+        return bool(self._system_prompts)
+
+    async def run(self, call: Call) -> None:
+        prompt = self._system_prompts.get(call.vfm_name)
+        if prompt and call.request.messages[0].role != "system":
+            messages = [Message(role="system", content=prompt), *call.request.messages]
+            call.request = call.request.model_copy(update={"messages": messages})
+            call.provenance_policies.append(f"system_prompt:{call.vfm_name}")
+
+
+class TrapCheck(Stage):
+    """Runs the pre-execution detectors and dispatches every pending trap."""
+
+    name = "trap_check"
+
+    def __init__(self, table: TrapTable) -> None:
+        self._table = table
+
+    async def run(self, call: Call) -> None:
+        window_trap = _window_trap(call)
+        if window_trap is not None:
+            call.pending.append(window_trap)
+        while call.pending:
+            await self._table.dispatch(call.pending.pop(0), call)
+
+
+def _window_trap(call: Call) -> Trap | None:
+    prompt = call.pfm.backend.count_tokens(call.request.messages)
+    need = prompt + call.request.max_tokens
+    window = call.pfm.profile.context_window
+    if need <= window:
+        return None
+    return Trap(
+        type="model",
+        reason=(
+            f"prompt ({prompt} tokens) + max_tokens ({call.request.max_tokens}) = {need} "
+            f"exceeds {call.pfm.name}'s context window of {window}"
+        ),
+        capability="reroute",
+        snapshot={"pfm": call.pfm.name, "need": need, "window": window},
+    )
+
+
+class Execute(Stage):
+    """Calls the selected pFM and turns its completion into a ``Response``."""
+
+    name = "execute"
+
+    async def run(self, call: Call) -> None:
+        call.completion = await call.pfm.backend.complete(call.request)
+        call.response = build_response(call, call.completion)
+
+
+def build_response(call: Call, completion: Completion) -> Response:
+    profile = call.pfm.profile
+    usage = Usage(
+        input_tokens=completion.input_tokens,
+        output_tokens=completion.output_tokens,
+        cached_tokens=completion.cached_tokens,
+        reasoning_tokens=completion.reasoning_tokens,
+        cost=profile.cost(
+            input_tokens=completion.input_tokens, output_tokens=completion.output_tokens
+        ),
+    )
+    return Response.model_construct(
+        message=Message.model_construct(
+            role="assistant",
+            content=completion.content,
+            tool_calls=completion.tool_calls,
+            tool_call_id=None,
+            name=None,
+            kind="text",
+        ),
+        usage=usage,
+        vfm=call.vfm_name,
+        pfm=call.pfm.name,
+        pfm_version=completion.model_version or call.pfm.backend.version,
+        trace_id=call.trace_id,
+        finish_reason=completion.finish_reason,
+        provenance=call.provenance(),
+        traps=call.traps,
+        logprobs=completion.logprobs,
+    )
+
+
+class Verify(Stage):
+    """Checks the output: schema-valid JSON, known tools, tool privilege (trust trap)."""
+
+    name = "verify"
+
+    def __init__(self, table: TrapTable, clearance: dict[str, int]) -> None:
+        self._table = table
+        self._clearance = clearance
+
+    async def run(self, call: Call) -> None:
+        completion = call.completion
+        if completion is None:
+            return
+        request = call.request
+        if request.response_schema is not None and completion.finish_reason != "length":
+            _check_json(completion.content, request.response_schema, "the response")
+        if not completion.tool_calls:
+            return
+        tools = {t.name: t for t in request.tools}
+        clearance = self._clearance[request.identity.tenant]
+        for tool_call in completion.tool_calls:
+            spec = tools.get(tool_call.name)
+            if spec is None:
+                raise VerificationFailed(
+                    f"the model called {tool_call.name!r}, which the request did not offer"
+                )
+            _check_value(tool_call.arguments, spec.parameters, f"arguments of {spec.name!r}")
+            if spec.privilege > clearance:
+                await self._table.dispatch(
+                    Trap(
+                        type="trust",
+                        reason=(
+                            f"tool {spec.name!r} needs privilege {spec.privilege.name.lower()}, "
+                            f"above tenant clearance {clearance}"
+                        ),
+                        capability="approval",
+                        snapshot={
+                            "tool": spec.name,
+                            "arguments": tool_call.arguments,
+                            "privilege": int(spec.privilege),
+                        },
+                    ),
+                    call,
+                )
+
+
+def _check_json(text: str, schema: dict[str, object], what: str) -> None:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise VerificationFailed(f"{what} is not JSON: {exc}") from None
+    _check_value(value, schema, what)
+
+
+def _check_value(value: object, schema: dict[str, object], what: str) -> None:
+    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=str)
+    if errors:
+        raise VerificationFailed(f"{what} failed schema validation: {errors[0].message}")

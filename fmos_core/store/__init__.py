@@ -1,0 +1,18 @@
+"""Durable state: traces, budgets, approvals — SQLite by default, PostgreSQL by URL."""
+
+from fmos_core.store.approvals import Approval, ApprovalStore
+from fmos_core.store.budgets import BudgetLedger, BudgetStatus, Reservation
+from fmos_core.store.db import Database
+from fmos_core.store.traces import TraceReader, TraceRecord, TraceWriter
+
+__all__ = [
+    "Approval",
+    "ApprovalStore",
+    "BudgetLedger",
+    "BudgetStatus",
+    "Database",
+    "Reservation",
+    "TraceReader",
+    "TraceRecord",
+    "TraceWriter",
+]

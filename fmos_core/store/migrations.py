@@ -1,0 +1,45 @@
+"""Ordered schema migrations, each applied once and recorded in ``fmos_migrations``.
+
+Append new steps to ``MIGRATIONS``; never edit or reorder an applied one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection, insert, inspect, select
+
+from fmos_core.store import schema
+
+Migration = tuple[str, Callable[[Connection], None]]
+
+
+def _create_v1_tables(conn: Connection) -> None:
+    v1 = [schema.traces, schema.spans, schema.budgets, schema.reservations, schema.approvals]
+    schema.metadata.create_all(conn, tables=v1)
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_traces_budgets_approvals", _create_v1_tables),
+]
+
+
+def apply(conn: Connection) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied now.
+
+    Runs inside the caller's write transaction, so concurrent starters serialise.
+    """
+    if not inspect(conn).has_table(schema.migrations.name):
+        schema.migrations.create(conn)
+    done = set(conn.execute(select(schema.migrations.c.id)).scalars())
+    applied = []
+    for number, (name, step) in enumerate(MIGRATIONS, start=1):
+        if number in done:
+            continue
+        step(conn)
+        conn.execute(
+            insert(schema.migrations).values(id=number, name=name, applied_at=time.time())
+        )
+        applied.append(name)
+    return applied

@@ -1,0 +1,99 @@
+"""Table definitions of the state store (the current shape, used by queries)."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Column, Float, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+migrations = Table(
+    "fmos_migrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", Float, nullable=False),
+)
+
+traces = Table(
+    "traces",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("created_at", Float, nullable=False, index=True),
+    Column("tenant", String(200), nullable=False, index=True),
+    Column("app", String(200), nullable=False),
+    Column("session", String(200), nullable=False),
+    Column("vfm", String(200), nullable=False),
+    Column("pfm", String(200), nullable=False),
+    Column("pfm_version", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("error", Text),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cached_tokens", Integer, nullable=False),
+    Column("reasoning_tokens", Integer, nullable=False),
+    Column("cost_micros", BigInteger, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("traps", JSON, nullable=False),
+    Column("provenance", JSON, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("response", JSON),
+)
+
+spans = Table(
+    "spans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("trace_id", String(40), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("start_ms", Float, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("attributes", JSON, nullable=False),
+)
+
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("scope", String(300), primary_key=True),
+    Column("tokens_limit", BigInteger),
+    Column("cost_limit_micros", BigInteger),
+    Column("requests_limit", BigInteger),
+    Column("tokens_used", BigInteger, nullable=False),
+    Column("cost_used_micros", BigInteger, nullable=False),
+    Column("requests_used", BigInteger, nullable=False),
+    Column("tokens_reserved", BigInteger, nullable=False),
+    Column("cost_reserved_micros", BigInteger, nullable=False),
+    Column("requests_reserved", BigInteger, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("scope", String(300), nullable=False, index=True),
+    Column("tokens", BigInteger, nullable=False),
+    Column("cost_micros", BigInteger, nullable=False),
+    Column("requests", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("tenant", String(200), nullable=False, index=True),
+    Column("app", String(200), nullable=False),
+    Column("session", String(200), nullable=False),
+    Column("vfm", String(200), nullable=False),
+    Column("trace_id", String(40), nullable=False),
+    Column("tool", String(200), nullable=False),
+    Column("privilege", Integer, nullable=False),
+    Column("clearance", Integer, nullable=False),
+    Column("arguments", JSON, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("decided_at", Float),
+    Column("decided_by", String(200)),
+    Column("reason", Text),
+)
