@@ -69,7 +69,7 @@ class Backend(abc.ABC):
             parsed = cls.Options.model_validate(options)
         except ValidationError as exc:
             raise ConfigError(f"[pfms.{pfm}.options]: {explain(exc)}") from None
-        return cls(parsed)  # type: ignore[call-arg]
+        return cls(parsed)
 
     @abc.abstractmethod
     def __init__(self, options: Any) -> None: ...
@@ -93,6 +93,5 @@ class Backend(abc.ABC):
         """
         return sum(len(m.content.encode()) // 2 + 8 for m in messages)
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027  (optional hook, a no-op by default)
         """Release resources (clients, model memory)."""
-

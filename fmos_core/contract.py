@@ -99,9 +99,7 @@ class ToolSpec(_Strict):
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
     description: str = ""
-    parameters: dict[str, Any] = Field(
-        default_factory=lambda: {"type": "object", "properties": {}}
-    )
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     privilege: Privilege = Privilege.SAFE
 
     @field_validator("privilege", mode="before")
@@ -114,7 +112,7 @@ class ToolSpec(_Strict):
     def _check_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
         check_json_schema(value, what="tool parameters")
         if value.get("type") != "object":
-            raise ValueError("tool parameters must be a JSON Schema with \"type\": \"object\"")
+            raise ValueError('tool parameters must be a JSON Schema with "type": "object"')
         return value
 
 

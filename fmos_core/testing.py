@@ -111,9 +111,7 @@ class ScriptedBackend(Backend):
     def assert_consumed(self) -> None:
         """Fail if scripted steps were left unplayed."""
         if not self._repeat and self._next != len(self._steps):
-            raise AssertionError(
-                f"ScriptedBackend played {self._next} of {len(self._steps)} steps"
-            )
+            raise AssertionError(f"ScriptedBackend played {self._next} of {len(self._steps)} steps")
 
 
 def tool_call(name: str, **arguments: Any) -> ToolCall:

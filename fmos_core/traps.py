@@ -67,7 +67,9 @@ class TrapTable:
             action = await handler(trap, call)
         except BaseException as exc:
             call.traps.append(
-                TrapRecord(type=trap.type, reason=trap.reason, action=f"raised {type(exc).__name__}")
+                TrapRecord(
+                    type=trap.type, reason=trap.reason, action=f"raised {type(exc).__name__}"
+                )
             )
             raise
         call.traps.append(TrapRecord(type=trap.type, reason=trap.reason, action=action))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from fmos_core.config import VFMConfig, explain
-from fmos_core.contract import Message, Request, Response, StreamEvent, ToolSpec
+from fmos_core.contract import Message, Request, Response, StreamEvent
 from fmos_core.errors import ApprovalDenied, ApprovalRequired, BadRequest
 
 if TYPE_CHECKING:
@@ -73,10 +73,16 @@ class VFM:
             )
         if approval.status != "approved":
             raise ApprovalRequired(
-                f"approval {approval_id} is still pending", approval_id=approval_id,
+                f"approval {approval_id} is still pending",
+                approval_id=approval_id,
                 trace_id=approval.trace_id,
             )
         return Response.model_validate(approval.response)
+
+    @property
+    def kernel(self) -> FMOS:
+        """The kernel this VFM runs on."""
+        return self._kernel
 
     def __repr__(self) -> str:
         return f"VFM({self.name!r}, pfms={self.config.pfms})"
@@ -103,9 +109,6 @@ def build_request(messages: Messages, options: dict[str, Any]) -> Request:
         fields["messages"] = [{"role": "user", "content": messages}]
     else:
         fields["messages"] = list(messages)
-    tools = options.pop("tools", None)
-    if tools is not None:
-        fields["tools"] = [t if isinstance(t, ToolSpec) else t for t in tools]
     fields.update(options)
     try:
         return Request.model_validate(fields)

@@ -25,9 +25,7 @@ class BudgetHandler:
     async def __call__(self, trap: Trap, call: Call) -> str:
         refusal = trap.error if isinstance(trap.error, BudgetExceeded) else None
         if self._ledger is not None and call.vfm.allow_downgrade:
-            cheaper = sorted(
-                (p for p in call.pool if _price(p) < _price(call.pfm)), key=_price
-            )
+            cheaper = sorted((p for p in call.pool if _price(p) < _price(call.pfm)), key=_price)
             for pfm in cheaper:
                 tokens, cost = pfm.estimate(call.request)
                 try:
@@ -40,8 +38,12 @@ class BudgetHandler:
                 return f"downgraded from {previous} to {pfm.name}"
         if refusal is None:
             raise BudgetExceeded(
-                trap.reason, tenant=call.request.identity.tenant, resource="cost", limit=0,
-                requested=0, trace_id=call.trace_id,
+                trap.reason,
+                tenant=call.request.identity.tenant,
+                resource="cost",
+                limit=0,
+                requested=0,
+                trace_id=call.trace_id,
             )
         refusal.trace_id = call.trace_id
         raise refusal
@@ -117,9 +119,7 @@ class TrustHandler:
         )
 
 
-def default_trap_table(
-    ledger: BudgetLedger | None, approvals: ApprovalStore | None
-) -> TrapTable:
+def default_trap_table(ledger: BudgetLedger | None, approvals: ApprovalStore | None) -> TrapTable:
     """The rule-based handlers every kernel starts with."""
     table = TrapTable()
     table.register("budget", BudgetHandler(ledger))

@@ -38,8 +38,6 @@ def apply(conn: Connection) -> list[str]:
         if number in done:
             continue
         step(conn)
-        conn.execute(
-            insert(schema.migrations).values(id=number, name=name, applied_at=time.time())
-        )
+        conn.execute(insert(schema.migrations).values(id=number, name=name, applied_at=time.time()))
         applied.append(name)
     return applied

@@ -123,9 +123,7 @@ class TraceWriter:
                 return
 
     def _write(self, records: list[TraceRecord]) -> None:
-        span_rows = [
-            {"trace_id": r.id, **asdict(s)} for r in records for s in r.spans
-        ]
+        span_rows = [{"trace_id": r.id, **asdict(s)} for r in records for s in r.spans]
         with self._db.begin() as conn:
             conn.execute(insert(schema.traces), [r.to_row() for r in records])
             if span_rows:
