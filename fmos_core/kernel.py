@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from fmos_core._sync import LoopThread
 from fmos_core.backends import Backend
-from fmos_core.config import Config, explain
+from fmos_core.config import Config, TenantConfig, explain
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.pipeline import PFM, Admit, Call, Context, Execute, Pipeline, TrapCheck, Verify
@@ -111,7 +111,7 @@ class FMOS:
             request=request,
             vfm_name=vfm.name,
             vfm=vfm.config,
-            tenant=tenant if tenant is not None else next(iter(self.config.tenants.values())),
+            tenant=tenant if tenant is not None else TenantConfig(),  # admit rejects it
             trace_id=uuid.uuid4().hex,
             started=time.perf_counter(),
             pfm=pool[0],

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -50,8 +51,10 @@ class VFM:
 
     async def astream(self, messages: Messages, **options: Any) -> AsyncIterator[StreamEvent]:
         request = build_request(messages, options)
-        async for event in self._kernel.pipeline.stream(self._kernel.new_call(self, request)):
-            yield event
+        stream = self._kernel.pipeline.stream(self._kernel.new_call(self, request))
+        async with aclosing(stream):  # a caller who stops early settles the call now
+            async for event in stream:
+                yield event
 
     def stream(self, messages: Messages, **options: Any) -> Iterator[StreamEvent]:
         return self._kernel.loop.iterate(self.astream(messages, **options))

@@ -63,10 +63,10 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; FMOS errors print one line and exit 2 (your input) or 1."""
     try:
-        app(standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except FmosError as exc:
         Console(stderr=True, highlight=False).print(
             f"[red]error:[/red] {type(exc).__name__}: {exc}"
@@ -81,3 +81,5 @@ def main() -> None:
             exc.show()
             raise SystemExit(exc.exit_code) from None
         raise
+    if isinstance(code, int) and code:
+        raise SystemExit(code)

@@ -78,9 +78,11 @@ class ModelHandler:
         if self._ledger is None or call.reservation is None:
             return
         tokens, cost = pfm.estimate(call.request)
-        new = self._ledger.reserve(call.request.identity.tenant, tokens=tokens, cost=cost)
-        self._ledger.release(call.reservation)
-        call.reservation = new
+        self._ledger.release(call.reservation)  # first, so the two never count together
+        call.reservation = None
+        call.reservation = self._ledger.reserve(
+            call.request.identity.tenant, tokens=tokens, cost=cost
+        )
 
 
 class TrustHandler:

@@ -11,12 +11,12 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import ClassVar
 
 from fmos_core.backends import Completion
 from fmos_core.contract import Response, StreamEvent
-from fmos_core.errors import RunError
+from fmos_core.errors import RunError, UserError
 from fmos_core.pipeline.call import Call
 from fmos_core.pipeline.stages import (
     Admit,
@@ -66,19 +66,25 @@ class Pipeline:
         finally:
             self._settle(call, error)
 
-    async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
+    async def stream(self, call: Call) -> AsyncGenerator[StreamEvent, None]:
         """Like ``run``, but yields text deltas as the pFM produces them, then the response."""
         error: BaseException | None = None
         try:
             for stage in self._before:
                 await self._run_stage(stage, call)
             started = time.perf_counter()
-            call.streaming = True
-            async for chunk in call.pfm.backend.stream(call.request):
-                if chunk.delta:
-                    yield StreamEvent(delta=chunk.delta)
-                if chunk.completion is not None:
-                    call.completion = chunk.completion
+            chunks = call.pfm.backend.stream(call.request)
+            try:
+                async for chunk in chunks:
+                    call.streaming = True  # the pFM answered: from here, spend is unknown
+                    if chunk.delta:
+                        yield StreamEvent(delta=chunk.delta)
+                    if chunk.completion is not None:
+                        call.completion = chunk.completion
+            finally:  # stopping early closes the pFM's stream now, not when collected
+                aclose = getattr(chunks, "aclose", None)
+                if aclose is not None:
+                    await aclose()
             if call.completion is None:
                 call.completion = Completion()
             call.response = build_response(call, call.completion)
@@ -130,8 +136,8 @@ class Pipeline:
             call.reservation = None
         if isinstance(error, RunError) and error.trace_id is None:
             error.trace_id = call.trace_id
-        if self._traces is not None:
-            self._traces.submit(_trace_record(call, error))
+        if self._traces is not None and not isinstance(error, UserError):
+            self._traces.submit(_trace_record(call, error))  # rejected input leaves no trace
 
 
 def _trace_record(call: Call, error: BaseException | None) -> TraceRecord:

@@ -51,7 +51,7 @@ class Admit(Stage):
         if tenant not in self._tenants:
             raise UnknownTenant(
                 f"tenant {tenant!r} is not configured; declare [tenants.{tenant}] "
-                f"(configured: {', '.join(sorted(self._tenants))})"
+                f"(configured: {', '.join(sorted(self._tenants)) or 'none'})"
             )
         if self._ledger is None:
             return
@@ -99,11 +99,11 @@ class TrapCheck(Stage):
         self._table = table
 
     async def run(self, call: Call) -> None:
-        window_trap = _window_trap(call)
-        if window_trap is not None:
-            call.pending.append(window_trap)
         while call.pending:
             await self._table.dispatch(call.pending.pop(0), call)
+        window_trap = _window_trap(call)  # after the pending traps: they may switch the pFM
+        if window_trap is not None:
+            await self._table.dispatch(window_trap, call)
 
 
 def _window_trap(call: Call) -> Trap | None:

@@ -1,0 +1,53 @@
+"""Contract messages to the OpenAI-style dicts a llama.cpp chat template renders.
+
+Chat templates of small models know only system/user/assistant with text content, so
+tool traffic is written as text: an assistant's tool calls become the same JSON the
+tool grammar makes it emit, and a tool result becomes a user turn that names its call.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fmos_core.contract import Message
+
+ChatMessage = dict[str, str]
+
+
+def to_chat(messages: list[Message]) -> list[ChatMessage]:
+    """Render contract messages as template-ready chat messages.
+
+    Example:
+        >>> to_chat([Message(role="tool", content="4", tool_call_id="c1", name="add")])
+        [{'role': 'user', 'content': 'Result of tool add (call c1):\\n4'}]
+    """
+    tool_names = {call.id: call.name for m in messages for call in m.tool_calls}
+    chat: list[ChatMessage] = []
+    for message in messages:
+        if message.role == "tool":
+            name = message.name or tool_names.get(message.tool_call_id or "", "tool")
+            content = f"Result of tool {name} (call {message.tool_call_id}):\n{message.content}"
+            chat.append({"role": "user", "content": content})
+        elif message.tool_calls:
+            calls = "\n".join(
+                json.dumps({"tool": c.name, "arguments": c.arguments}) for c in message.tool_calls
+            )
+            content = f"{message.content}\n{calls}" if message.content else calls
+            chat.append({"role": "assistant", "content": content})
+        else:
+            chat.append({"role": message.role, "content": message.content})
+    return chat
+
+
+def with_instructions(chat: list[ChatMessage], instructions: str) -> list[ChatMessage]:
+    """``chat`` with ``instructions`` appended to its leading system message (or one added).
+
+    Example:
+        >>> with_instructions([{"role": "user", "content": "hi"}], "Reply in JSON.")[0]
+        {'role': 'system', 'content': 'Reply in JSON.'}
+    """
+    if chat and chat[0]["role"] == "system":
+        first = chat[0]["content"]
+        merged = f"{first}\n\n{instructions}" if first else instructions
+        return [{"role": "system", "content": merged}, *chat[1:]]
+    return [{"role": "system", "content": instructions}, *chat]
