@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -21,7 +22,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ValidationError
 
 from fmos_core.config import explain
-from fmos_core.contract import Message, Request, ToolCall
+from fmos_core.contract import Request, ToolCall
 from fmos_core.errors import ConfigError
 from fmos_core.profiles import CapabilityProfile
 
@@ -39,6 +40,7 @@ class Completion:
     reasoning_tokens: int = 0
     logprobs: list[float] | None = None
     model_version: str = ""
+    usage_reported: bool = True  # False: the pFM sent no token counts (e.g. some streams)
 
 
 @dataclass(slots=True)
@@ -61,6 +63,7 @@ class Backend(abc.ABC):
 
     profile: CapabilityProfile
     version: str = ""
+    pfm: str = ""  # the configured pFM name, set by ``from_options``; errors carry it
 
     @classmethod
     def from_options(cls, options: dict[str, Any], *, pfm: str) -> Backend:
@@ -69,7 +72,9 @@ class Backend(abc.ABC):
             parsed = cls.Options.model_validate(options)
         except ValidationError as exc:
             raise ConfigError(f"[pfms.{pfm}.options]: {explain(exc)}") from None
-        return cls(parsed)
+        backend = cls(parsed)
+        backend.pfm = pfm
+        return backend
 
     @abc.abstractmethod
     def __init__(self, options: Any) -> None: ...
@@ -85,13 +90,18 @@ class Backend(abc.ABC):
             yield Chunk(delta=completion.content)
         yield Chunk(completion=completion)
 
-    def count_tokens(self, messages: list[Message]) -> int:
-        """Prompt tokens for ``messages``; drivers with a tokenizer override this.
+    def count_tokens(self, request: Request) -> int:
+        """Prompt tokens of ``request`` (messages, tool and schema instructions).
 
-        The default over-estimates (two UTF-8 bytes a token plus a per-message
-        overhead) so that budget reservations are never too small.
+        Drivers with a tokenizer override this. The default over-estimates (two
+        UTF-8 bytes a token plus a per-message overhead) so reservations never fall short.
         """
-        return sum(len(m.content.encode()) // 2 + 8 for m in messages)
+        tokens = sum(len(m.content.encode()) // 2 + 8 for m in request.messages)
+        if request.tools:
+            tokens += len(json.dumps([t.model_dump(mode="json") for t in request.tools])) // 2
+        if request.response_schema is not None:
+            tokens += len(json.dumps(request.response_schema)) // 2
+        return tokens
 
     async def aclose(self) -> None:  # noqa: B027  (optional hook, a no-op by default)
         """Release resources (clients, model memory)."""

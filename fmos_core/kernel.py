@@ -19,15 +19,16 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from fmos_core._sync import LoopThread
+from fmos_core._sync import SyncBridge
 from fmos_core.backends import Backend
 from fmos_core.config import Config, TenantConfig, explain
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.pipeline import PFM, Admit, Call, Context, Execute, Pipeline, TrapCheck, Verify
+from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.handlers import default_trap_table
 from fmos_core.registry import DriverRegistry
-from fmos_core.store import ApprovalStore, BudgetLedger, Database, TraceReader, TraceWriter
+from fmos_core.store import ApprovalStore, BudgetLedger, Database, StateWriter, TraceReader
 from fmos_core.vfm import VFM
 
 _T = TypeVar("_T")
@@ -51,26 +52,27 @@ class FMOS:
         self.db: Database | None = None
         self._ledger: BudgetLedger | None = None
         self._approvals: ApprovalStore | None = None
-        self._writer: TraceWriter | None = None
+        self._writer: StateWriter | None = None
+        accounts: Accounts | None = None
         if config.state.enabled:
             self.db = Database(config.state.resolved_url())
             self._ledger = BudgetLedger(self.db)
             self._approvals = ApprovalStore(self.db)
-            if config.state.trace:
-                self._writer = TraceWriter(self.db)
-        self.traps = default_trap_table(self._ledger, self._approvals)
+            self._writer = StateWriter(self.db)
+            accounts = Accounts(self._ledger, self._writer)
+        self.traps = default_trap_table(accounts, self._approvals)
         self.pipeline = Pipeline(
             [
-                Admit(frozenset(config.tenants), self._ledger),
+                Admit(frozenset(config.tenants), accounts),
                 Context({n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt}),
                 TrapCheck(self.traps),
                 Execute(),
                 Verify(self.traps, {n: int(t.clearance) for n, t in config.tenants.items()}),
             ],
-            ledger=self._ledger,
-            traces=self._writer,
+            accounts=accounts,
+            traces=self._writer if config.state.trace else None,
         )
-        self.loop = LoopThread()
+        self.loop = SyncBridge()
         self._vfms = {name: VFM(self, name, vfm) for name, vfm in config.vfms.items()}
 
     @classmethod
@@ -120,6 +122,8 @@ class FMOS:
 
     @property
     def budgets(self) -> BudgetLedger:
+        """The budget ledger, after every queued settlement is written."""
+        self.flush()
         return _need(self._ledger, "budgets")
 
     @property
@@ -133,21 +137,24 @@ class FMOS:
         return TraceReader(_need(self.db, "traces"))
 
     def flush(self) -> None:
-        """Wait until every trace submitted so far is durable."""
+        """Wait until every trace and settlement submitted so far is durable."""
         if self._writer is not None:
             self._writer.flush()
 
     async def aclose(self) -> None:
+        """Close the drivers' resources that belong to the running loop."""
         for pfm in self.pfms.values():
             await pfm.backend.aclose()
 
     def close(self) -> None:
-        """Flush traces, close drivers, stop the sync loop, close the store."""
+        """Flush traces and settlements, close drivers and loops, close the store."""
         if self._writer is not None:
             self._writer.close()
-        if self.loop is not None:
-            self.loop.run(self.aclose())
-            self.loop.close()
+        self.loop.run(self.aclose())
+        for loop in self.loop.loops():  # drivers' resources bound to other FMOS loops
+            if not loop.is_running():
+                loop.run_until_complete(self.aclose())
+        self.loop.close()
         if self.db is not None:
             self.db.close()
 

@@ -85,7 +85,7 @@ class ScriptedBackend(Backend):
         return self._play(step, request)
 
     def _play(self, step: Step, request: Request) -> Completion:
-        input_tokens = self.count_tokens(request.messages)
+        input_tokens = self.count_tokens(request)
         if isinstance(step, BackendError):
             raise step
         if isinstance(step, Completion):

@@ -147,6 +147,11 @@ async def test_required_tool_call_matches_the_schema(backend: LlamaCppBackend) -
     assert call.name == "get_weather"
     assert call.id.startswith("call_")
     jsonschema.validate(call.arguments, WEATHER.parameters)
+    # the tool instructions count: the estimate equals what llama.cpp really ran
+    assert backend.count_tokens(request) == completion.input_tokens
+    assert backend.count_tokens(request) > backend.count_tokens(
+        ask("What is the weather in Paris?")
+    )
 
 
 @pytest.mark.model
@@ -219,7 +224,7 @@ async def test_tool_results_in_the_history_are_understood(backend: LlamaCppBacke
     )
     completion = await backend.complete(request)
     assert completion.content.strip()
-    assert backend.count_tokens(request.messages) == completion.input_tokens
+    assert backend.count_tokens(request) == completion.input_tokens
 
 
 @pytest.mark.model
@@ -299,8 +304,9 @@ async def test_count_tokens_is_never_below_llama_usage(backend: LlamaCppBackend)
         Message(role="system", content="You are terse."),
         Message(role="user", content="What is the capital of France?"),
     ]
-    counted = backend.count_tokens(messages)
-    completion = await backend.complete(Request(messages=messages, max_tokens=8))
+    request = Request(messages=messages, max_tokens=8)
+    counted = backend.count_tokens(request)
+    completion = await backend.complete(request)
     assert counted >= completion.input_tokens > 0
 
 
@@ -308,10 +314,10 @@ async def test_count_tokens_is_never_below_llama_usage(backend: LlamaCppBackend)
 async def test_named_chat_format_counts_an_upper_bound() -> None:
     chatml = LlamaCppBackend.from_options({"chat_format": "chatml"}, pfm="smol-chatml")
     try:
-        messages = [Message(role="user", content="Name a fruit.")]
-        completion = await chatml.complete(Request(messages=messages, max_tokens=8))
+        request = Request(messages=[Message(role="user", content="Name a fruit.")], max_tokens=8)
+        completion = await chatml.complete(request)
         assert completion.content.strip()
-        assert chatml.count_tokens(messages) >= completion.input_tokens
+        assert chatml.count_tokens(request) >= completion.input_tokens
     finally:
         await chatml.aclose()
 
@@ -343,7 +349,7 @@ async def test_prompt_longer_than_the_window_is_refused() -> None:
     small = LlamaCppBackend.from_options({"n_ctx": 256}, pfm="smol-256")
     try:
         request = ask("Summarise: " + "the quick brown fox jumps over the lazy dog " * 60)
-        assert small.count_tokens(request.messages) > 256
+        assert small.count_tokens(request) > 256
         with pytest.raises(ContextWindowExceeded) as err:
             await small.complete(request)
         assert err.value.pfm == "smol-256"
@@ -363,7 +369,7 @@ async def test_a_file_llama_cannot_load_makes_the_pfm_unavailable(tmp_path) -> N
         await broken.complete(ask("Hi"))
     assert err.value.pfm == "broken"
     with pytest.raises(BackendUnavailable):
-        broken.count_tokens([Message(role="user", content="Hi")])
+        broken.count_tokens(ask("Hi"))
 
 
 @pytest.mark.model

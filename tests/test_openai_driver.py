@@ -7,6 +7,7 @@ stdlib stubs on loopback; the wire tests feed the SDK's own response types.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import traceback
@@ -120,8 +121,19 @@ async def test_profile_comes_from_the_options() -> None:
     assert profile.output_price_per_mtok == 1.5
     assert profile.tools and profile.json_schema and profile.logprobs and profile.streaming
     assert "secret-key" not in repr(backend.options)
+    client = backend._client
     await backend.aclose()
-    assert backend._client.is_closed()
+    assert client.is_closed()
+
+
+@pytest.mark.server
+def test_one_backend_serves_calls_from_several_event_loops(llama_server: LlamaServer) -> None:
+    """FMOS's sync façade and a caller's own loop may both use the same pFM."""
+    backend = make_backend(llama_server.base_url, model=llama_server.model)
+    for _ in range(2):  # each asyncio.run is a fresh loop; the previous one is closed
+        completion = asyncio.run(backend.complete(ask("Say hi.", max_tokens=4)))
+        assert completion.output_tokens > 0
+    asyncio.run(backend.aclose())
 
 
 # --- against the real llama_cpp.server ------------------------------------------

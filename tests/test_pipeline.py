@@ -235,6 +235,18 @@ def test_a_stream_stopped_early_charges_what_was_held_and_traces_once(make):
     assert fmos.traces.list()[0].status == "error"
 
 
+def test_a_pfm_that_reports_no_usage_is_charged_its_whole_reservation(make):
+    silent = Completion(content="ok", usage_reported=False)  # like a stream without usage
+    fmos = make({"s": ScriptedBackend([silent, usage()])})
+    fmos.budgets.set("default", tokens=10_000)
+    request = Request(messages=[Message(role="user", content="hi")], max_tokens=40)
+    held, _ = fmos.pfms["s"].estimate(request)
+    fmos.vfm().invoke(request)
+    assert_settled(fmos, "default", tokens=held, requests=1)
+    fmos.vfm().invoke(request)  # a pFM that reports usage is charged what it reports
+    assert_settled(fmos, "default", tokens=held + 30, requests=2)
+
+
 async def test_an_astream_left_early_is_settled_when_closed(make):
     backend = ChunkedBackend(["a b c d"])
     fmos = make({"s": backend})

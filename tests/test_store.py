@@ -21,9 +21,9 @@ from fmos_core.store import (
     ApprovalStore,
     BudgetLedger,
     Database,
+    StateWriter,
     TraceReader,
     TraceRecord,
-    TraceWriter,
     migrations,
     schema,
 )
@@ -172,7 +172,7 @@ def _record(trace_id: str, **fields) -> TraceRecord:
 
 
 def test_trace_writer_flush_makes_records_readable(db):
-    writer = TraceWriter(db)
+    writer = StateWriter(db)
     record = _record(
         "t1",
         app="shop",
@@ -200,7 +200,7 @@ def test_trace_writer_flush_makes_records_readable(db):
 
 
 def test_trace_list_is_newest_first_and_filters_by_tenant(db):
-    writer = TraceWriter(db)
+    writer = StateWriter(db)
     now = time.time()
     for i, tenant in enumerate(["acme", "beta", "acme"]):
         writer.submit(_record(f"t{i}", tenant=tenant, created_at=now + i))
@@ -212,7 +212,7 @@ def test_trace_list_is_newest_first_and_filters_by_tenant(db):
 
 
 def test_trace_writer_batches_many_records(db):
-    writer = TraceWriter(db, max_batch=16)
+    writer = StateWriter(db, max_batch=16)
     for i in range(200):
         writer.submit(_record(f"t{i}", spans=[Span("execute", 0.0, 1.0)]))
     writer.flush()
@@ -223,7 +223,7 @@ def test_trace_writer_batches_many_records(db):
 
 
 def test_trace_write_failure_surfaces_on_flush_and_the_writer_keeps_going(db):
-    writer = TraceWriter(db)
+    writer = StateWriter(db)
     writer.submit(_record("dup"))
     writer.flush()
     writer.submit(_record("dup"))

@@ -23,7 +23,7 @@ class PFM:
 
     def estimate(self, request: Request, extra_tokens: int = 0) -> tuple[int, float]:
         """(tokens, cost) to reserve for ``request`` on this pFM: prompt + max output."""
-        prompt = self.backend.count_tokens(request.messages) + extra_tokens
+        prompt = self.backend.count_tokens(request) + extra_tokens
         tokens = prompt + request.max_tokens
         return tokens, self.profile.cost(input_tokens=prompt, output_tokens=request.max_tokens)
 

@@ -6,9 +6,9 @@ The knowledge trap has no handler yet; the Data Agent registers one.
 from __future__ import annotations
 
 from fmos_core.errors import ApprovalRequired, BudgetExceeded, ContextWindowExceeded
+from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import PFM, Call
 from fmos_core.store.approvals import ApprovalStore
-from fmos_core.store.budgets import BudgetLedger
 from fmos_core.traps import Trap, TrapTable
 
 
@@ -19,17 +19,17 @@ def _price(pfm: PFM) -> float:
 class BudgetHandler:
     """Downgrades to a cheaper pFM of the VFM's pool when allowed, else refuses."""
 
-    def __init__(self, ledger: BudgetLedger | None) -> None:
-        self._ledger = ledger
+    def __init__(self, accounts: Accounts | None) -> None:
+        self._accounts = accounts
 
     async def __call__(self, trap: Trap, call: Call) -> str:
         refusal = trap.error if isinstance(trap.error, BudgetExceeded) else None
-        if self._ledger is not None and call.vfm.allow_downgrade:
+        if self._accounts is not None and call.vfm.allow_downgrade:
             cheaper = sorted((p for p in call.pool if _price(p) < _price(call.pfm)), key=_price)
             for pfm in cheaper:
                 tokens, cost = pfm.estimate(call.request)
                 try:
-                    call.reservation = self._ledger.reserve(
+                    call.reservation = self._accounts.reserve(
                         call.request.identity.tenant, tokens=tokens, cost=cost
                     )
                 except BudgetExceeded:
@@ -52,15 +52,15 @@ class BudgetHandler:
 class ModelHandler:
     """Reroutes to the first pFM of the pool whose window fits, else fails clearly."""
 
-    def __init__(self, ledger: BudgetLedger | None) -> None:
-        self._ledger = ledger
+    def __init__(self, accounts: Accounts | None) -> None:
+        self._accounts = accounts
 
     async def __call__(self, trap: Trap, call: Call) -> str:
         request = call.request
         for pfm in call.pool:
             if pfm is call.pfm:
                 continue
-            need = pfm.backend.count_tokens(request.messages) + request.max_tokens
+            need = pfm.backend.count_tokens(request) + request.max_tokens
             if need > pfm.profile.context_window:
                 continue
             self._move_reservation(call, pfm)
@@ -75,12 +75,12 @@ class ModelHandler:
         )
 
     def _move_reservation(self, call: Call, pfm: PFM) -> None:
-        if self._ledger is None or call.reservation is None:
+        if self._accounts is None or call.reservation is None:
             return
         tokens, cost = pfm.estimate(call.request)
-        self._ledger.release(call.reservation)  # first, so the two never count together
+        self._accounts.release(call.reservation)  # first, so the two never count together
         call.reservation = None
-        call.reservation = self._ledger.reserve(
+        call.reservation = self._accounts.reserve(
             call.request.identity.tenant, tokens=tokens, cost=cost
         )
 
@@ -121,10 +121,10 @@ class TrustHandler:
         )
 
 
-def default_trap_table(ledger: BudgetLedger | None, approvals: ApprovalStore | None) -> TrapTable:
+def default_trap_table(accounts: Accounts | None, approvals: ApprovalStore | None) -> TrapTable:
     """The rule-based handlers every kernel starts with."""
     table = TrapTable()
-    table.register("budget", BudgetHandler(ledger))
-    table.register("model", ModelHandler(ledger))
+    table.register("budget", BudgetHandler(accounts))
+    table.register("model", ModelHandler(accounts))
     table.register("trust", TrustHandler(approvals))
     return table

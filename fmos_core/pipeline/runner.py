@@ -17,6 +17,7 @@ from typing import ClassVar
 from fmos_core.backends import Completion
 from fmos_core.contract import Response, StreamEvent
 from fmos_core.errors import RunError, UserError
+from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
 from fmos_core.pipeline.stages import (
     Admit,
@@ -27,8 +28,8 @@ from fmos_core.pipeline.stages import (
     Verify,
     build_response,
 )
-from fmos_core.store.budgets import BudgetLedger
-from fmos_core.store.traces import Span, TraceRecord, TraceWriter
+from fmos_core.store.traces import Span, TraceRecord
+from fmos_core.store.writer import StateWriter
 
 
 class Pipeline:
@@ -40,8 +41,8 @@ class Pipeline:
         self,
         stages: list[Stage],
         *,
-        ledger: BudgetLedger | None,
-        traces: TraceWriter | None,
+        accounts: Accounts | None,
+        traces: StateWriter | None,
     ) -> None:
         self.stages = [s for s in stages if s.active]
         names = [s.name for s in self.stages]
@@ -49,7 +50,7 @@ class Pipeline:
         self._before = self.stages[:split]
         self._execute = self.stages[split]
         self._after = self.stages[split + 1 :]
-        self._ledger = ledger
+        self._accounts = accounts
         self._traces = traces
 
     async def run(self, call: Call) -> Response:
@@ -120,15 +121,16 @@ class Pipeline:
     def _settle(self, call: Call, error: BaseException | None) -> None:
         completion = call.completion
         response = call.response
-        if self._ledger is not None and call.reservation is not None:
+        if self._accounts is not None and call.reservation is not None:
             if completion is None and not call.streaming:
-                self._ledger.release(call.reservation)
-            elif completion is None:  # a stream stopped early: charge what was held
+                self._accounts.release(call.reservation)
+            elif completion is None or not completion.usage_reported:
+                # a stream stopped early, or the pFM did not report usage: charge what was held
                 held = call.reservation
-                self._ledger.settle(held, tokens=held.tokens, cost=held.cost_micros / 1e6)
+                self._accounts.settle(held, tokens=held.tokens, cost=held.cost_micros / 1e6)
             else:
                 cost = response.usage.cost if response is not None else 0.0
-                self._ledger.settle(
+                self._accounts.settle(
                     call.reservation,
                     tokens=completion.input_tokens + completion.output_tokens,
                     cost=cost,
@@ -160,9 +162,9 @@ def _trace_record(call: Call, error: BaseException | None) -> TraceRecord:
         reasoning_tokens=completion.reasoning_tokens,
         cost=response.usage.cost if response is not None else 0.0,
         latency_ms=(time.perf_counter() - call.started) * 1000,
-        traps=[t.model_dump() for t in call.traps],
-        provenance=call.provenance().model_dump(),
-        request=call.request.model_dump(mode="json", exclude_defaults=True),
-        response=None if response is None else response.model_dump(mode="json"),
+        traps=list(call.traps),
+        provenance=call.provenance(),
+        request=call.request,
+        response=response,
         spans=call.spans,
     )

@@ -15,8 +15,8 @@ from jsonschema import Draft202012Validator
 from fmos_core.backends import Completion
 from fmos_core.contract import Message, Response, Usage
 from fmos_core.errors import BudgetExceeded, UnknownTenant, VerificationFailed
+from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
-from fmos_core.store.budgets import BudgetLedger
 from fmos_core.traps import Trap, TrapTable
 
 
@@ -42,9 +42,9 @@ class Admit(Stage):
 
     name = "admit"
 
-    def __init__(self, tenants: frozenset[str], ledger: BudgetLedger | None) -> None:
+    def __init__(self, tenants: frozenset[str], accounts: Accounts | None) -> None:
         self._tenants = tenants
-        self._ledger = ledger
+        self._accounts = accounts
 
     async def run(self, call: Call) -> None:
         tenant = call.request.identity.tenant
@@ -53,11 +53,11 @@ class Admit(Stage):
                 f"tenant {tenant!r} is not configured; declare [tenants.{tenant}] "
                 f"(configured: {', '.join(sorted(self._tenants)) or 'none'})"
             )
-        if self._ledger is None:
+        if self._accounts is None:
             return
         tokens, cost = call.pfm.estimate(call.request)
         try:
-            call.reservation = self._ledger.reserve(tenant, tokens=tokens, cost=cost)
+            call.reservation = self._accounts.reserve(tenant, tokens=tokens, cost=cost)
         except BudgetExceeded as exc:
             call.pending.append(
                 Trap(
@@ -107,7 +107,7 @@ class TrapCheck(Stage):
 
 
 def _window_trap(call: Call) -> Trap | None:
-    prompt = call.pfm.backend.count_tokens(call.request.messages)
+    prompt = call.pfm.backend.count_tokens(call.request)
     need = prompt + call.request.max_tokens
     window = call.pfm.profile.context_window
     if need <= window:

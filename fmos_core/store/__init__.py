@@ -3,7 +3,8 @@
 from fmos_core.store.approvals import Approval, ApprovalStore
 from fmos_core.store.budgets import BudgetLedger, BudgetStatus, Reservation
 from fmos_core.store.db import Database
-from fmos_core.store.traces import TraceReader, TraceRecord, TraceWriter
+from fmos_core.store.traces import TraceReader, TraceRecord
+from fmos_core.store.writer import Settlement, StateWriter
 
 __all__ = [
     "Approval",
@@ -12,7 +13,8 @@ __all__ = [
     "BudgetStatus",
     "Database",
     "Reservation",
+    "Settlement",
+    "StateWriter",
     "TraceReader",
     "TraceRecord",
-    "TraceWriter",
 ]

@@ -24,7 +24,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from fmos_core.errors import BadRequest, BudgetExceeded
 from fmos_core.store import schema
@@ -130,43 +130,23 @@ class BudgetLedger:
         Raises ``BudgetExceeded`` naming the resource that would pass its limit.
         """
         scope = tenant_scope(tenant)
-        asked = {"tokens": tokens, "cost": to_micros(cost), "requests": 1}
-        fits = [
-            or_(limit.is_(None), used + reserved + asked[name] <= limit)
-            for name, (limit, used, reserved) in self._columns.items()
-        ]
+        micros = to_micros(cost)
         reservation = Reservation(
-            id=uuid.uuid4().hex, scope=scope, tokens=tokens, cost_micros=asked["cost"], requests=1
+            id=uuid.uuid4().hex, scope=scope, tokens=tokens, cost_micros=micros, requests=1
         )
+        params = {"s": scope, "t": tokens, "c": micros, "r": 1}
         with self._db.begin() as conn:
-            done = conn.execute(
-                update(schema.budgets)
-                .where(and_(schema.budgets.c.scope == scope, *fits))
-                .values(
-                    {
-                        reserved: reserved + asked[name]
-                        for name, (_, _, reserved) in self._columns.items()
-                    }
-                )
-            )
-            if done.rowcount == 1:
-                conn.execute(
-                    insert(schema.reservations).values(
-                        id=reservation.id,
-                        scope=scope,
-                        tokens=tokens,
-                        cost_micros=asked["cost"],
-                        requests=1,
-                        created_at=time.time(),
-                    )
-                )
+            if conn.execute(_RESERVE, params).rowcount == 1:
+                conn.execute(_RECORD, {**params, "id": reservation.id, "now": time.time()})
                 return reservation
             row = conn.execute(
                 select(schema.budgets).where(schema.budgets.c.scope == scope)
             ).first()
         if row is None:
             return None
-        raise self._exceeded(tenant, row._mapping, asked)
+        raise self._exceeded(
+            tenant, row._mapping, {"tokens": tokens, "cost": micros, "requests": 1}
+        )
 
     def _exceeded(self, tenant: str, row: object, asked: dict[str, int]) -> BudgetExceeded:
         values = dict(row)  # type: ignore[call-overload]
@@ -195,35 +175,13 @@ class BudgetLedger:
 
     def settle(self, reservation: Reservation, *, tokens: int, cost: float) -> None:
         """Replace the reservation with actual usage, atomically."""
-        self._close(reservation, {"tokens": tokens, "cost": to_micros(cost), "requests": 1})
+        with self._db.begin() as conn:
+            close_reservation(conn, reservation, tokens=tokens, cost_micros=to_micros(cost))
 
     def release(self, reservation: Reservation) -> None:
         """Give the reservation back unused (the call failed before spending)."""
-        self._close(reservation, {"tokens": 0, "cost": 0, "requests": 0})
-
-    def _close(self, reservation: Reservation, actual: dict[str, int]) -> None:
-        held = {
-            "tokens": reservation.tokens,
-            "cost": reservation.cost_micros,
-            "requests": reservation.requests,
-        }
         with self._db.begin() as conn:
-            gone = conn.execute(
-                delete(schema.reservations).where(schema.reservations.c.id == reservation.id)
-            )
-            if gone.rowcount != 1:
-                return  # already settled or released: closing twice must not double-count
-            conn.execute(
-                update(schema.budgets)
-                .where(schema.budgets.c.scope == reservation.scope)
-                .values(
-                    {
-                        col: col + delta
-                        for name, (_, used, reserved) in self._columns.items()
-                        for col, delta in ((used, actual[name]), (reserved, -held[name]))
-                    }
-                )
-            )
+            close_reservation(conn, reservation, tokens=0, cost_micros=0, requests=0)
 
     def show(self, tenant: str) -> BudgetStatus | None:
         """The budget of ``tenant``, or None if it has none."""
@@ -240,6 +198,53 @@ class BudgetLedger:
                 select(schema.budgets).where(where).order_by(schema.budgets.c.scope)  # type: ignore[arg-type]
             ).all()
         return [_status(r._mapping) for r in rows]
+
+
+# The hot-path statements are built once: plain SQL that every dialect runs as is.
+_RESERVE = text(
+    "UPDATE budgets SET tokens_reserved = tokens_reserved + :t,"
+    " cost_reserved_micros = cost_reserved_micros + :c,"
+    " requests_reserved = requests_reserved + :r"
+    " WHERE scope = :s"
+    " AND (tokens_limit IS NULL OR tokens_used + tokens_reserved + :t <= tokens_limit)"
+    " AND (cost_limit_micros IS NULL OR cost_used_micros + cost_reserved_micros + :c"
+    " <= cost_limit_micros)"
+    " AND (requests_limit IS NULL OR requests_used + requests_reserved + :r <= requests_limit)"
+)
+_RECORD = text(
+    "INSERT INTO reservations (id, scope, tokens, cost_micros, requests, created_at)"
+    " VALUES (:id, :s, :t, :c, :r, :now)"
+)
+_FORGET = text("DELETE FROM reservations WHERE id = :id")
+_SETTLE = text(
+    "UPDATE budgets SET tokens_used = tokens_used + :ut,"
+    " cost_used_micros = cost_used_micros + :uc,"
+    " requests_used = requests_used + :ur,"
+    " tokens_reserved = tokens_reserved - :t,"
+    " cost_reserved_micros = cost_reserved_micros - :c,"
+    " requests_reserved = requests_reserved - :r"
+    " WHERE scope = :s"
+)
+
+
+def close_reservation(
+    conn: Connection, reservation: Reservation, *, tokens: int, cost_micros: int, requests: int = 1
+) -> None:
+    """Turn a reservation into usage inside ``conn``'s transaction; a second close is a no-op."""
+    if conn.execute(_FORGET, {"id": reservation.id}).rowcount != 1:
+        return  # already settled or released: closing twice must not double-count
+    conn.execute(
+        _SETTLE,
+        {
+            "s": reservation.scope,
+            "t": reservation.tokens,
+            "c": reservation.cost_micros,
+            "r": reservation.requests,
+            "ut": tokens,
+            "uc": cost_micros,
+            "ur": requests,
+        },
+    )
 
 
 def _status(row: object) -> BudgetStatus:

@@ -1,14 +1,13 @@
-"""Trace records: one per request, with its spans; written by one buffered worker.
+"""Trace records: one per request, with its spans, and the reader that reads them back.
 
-``TraceWriter.submit`` only enqueues (the hot path does no I/O); a single worker
-thread writes batches in one transaction each. ``flush`` waits until everything
-submitted so far is durable.
+Records are written by ``fmos_core.store.writer.StateWriter``.
 
 Example:
     >>> import tempfile
     >>> from fmos_core.store.db import Database
+    >>> from fmos_core.store.writer import StateWriter
     >>> db = Database(f"sqlite:///{tempfile.mkdtemp()}/s.db")
-    >>> writer = TraceWriter(db)
+    >>> writer = StateWriter(db)
     >>> writer.submit(TraceRecord(id="t1", tenant="acme", vfm="default", pfm="smol"))
     >>> writer.close()
     >>> TraceReader(db).get("t1").tenant
@@ -17,13 +16,12 @@ Example:
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import insert, select
+from pydantic import BaseModel
+from sqlalchemy import select
 
 from fmos_core.errors import UnknownRecord
 from fmos_core.store import schema
@@ -59,92 +57,27 @@ class TraceRecord:
     reasoning_tokens: int = 0
     cost: float = 0.0
     latency_ms: float = 0.0
-    traps: list[dict[str, Any]] = field(default_factory=list)
-    provenance: dict[str, Any] = field(default_factory=dict)
-    request: dict[str, Any] = field(default_factory=dict)
-    response: dict[str, Any] | None = None
+    # pydantic models are accepted and dumped to JSON by the writer thread
+    traps: list[Any] = field(default_factory=list)  # dicts when read back
+    provenance: dict[str, Any] | BaseModel = field(default_factory=dict)
+    request: dict[str, Any] | BaseModel = field(default_factory=dict)
+    response: dict[str, Any] | BaseModel | None = None
     created_at: float = field(default_factory=time.time)
     spans: list[Span] = field(default_factory=list)
 
     def to_row(self) -> dict[str, Any]:
-        row = asdict(self)
-        row.pop("spans")
+        """The ``traces`` row; pydantic values are dumped here, off the request path."""
+        row = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "spans"}
         row["cost_micros"] = round(row.pop("cost") * 1_000_000)
         return row
 
 
-_STOP = object()
-
-
-class TraceWriter:
-    """Buffers trace records and writes them from one background thread."""
-
-    def __init__(self, db: Database, *, max_batch: int = 256, max_queue: int = 10_000) -> None:
-        self._db = db
-        self._max_batch = max_batch
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
-        self._worker: threading.Thread | None = None
-        self._start_lock = threading.Lock()
-        self.errors: list[BaseException] = []
-
-    def submit(self, record: TraceRecord) -> None:
-        """Enqueue a record (blocks only if the bounded queue is full)."""
-        if self._worker is None:
-            self._start()
-        self._queue.put(record)
-
-    def _start(self) -> None:
-        with self._start_lock:
-            if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._run, name="fmos-trace-writer", daemon=True
-                )
-                self._worker.start()
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            batch = [item]
-            while len(batch) < self._max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            records = [r for r in batch if r is not _STOP]
-            try:
-                if records:
-                    self._write(records)
-            except Exception as exc:  # keep serving; surface on flush
-                self.errors.append(exc)
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
-            if any(r is _STOP for r in batch):
-                return
-
-    def _write(self, records: list[TraceRecord]) -> None:
-        span_rows = [{"trace_id": r.id, **asdict(s)} for r in records for s in r.spans]
-        with self._db.begin() as conn:
-            conn.execute(insert(schema.traces), [r.to_row() for r in records])
-            if span_rows:
-                conn.execute(insert(schema.spans), span_rows)
-
-    def flush(self) -> None:
-        """Block until every submitted record is written; re-raise a write failure."""
-        if self._worker is not None:
-            self._queue.join()
-        if self.errors:
-            error = self.errors.pop(0)
-            raise error
-
-    def close(self) -> None:
-        """Flush and stop the worker."""
-        if self._worker is not None:
-            self._queue.put(_STOP)
-            self._queue.join()
-            self._worker.join()
-            self._worker = None
-        self.flush()
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 class TraceReader:

@@ -16,7 +16,7 @@ from llama_cpp.llama_chat_format import (
 )
 
 from fmos_core.backends import Backend, Chunk, Completion
-from fmos_core.contract import Message, Request
+from fmos_core.contract import Request
 from fmos_core.errors import (
     BackendError,
     BackendUnavailable,
@@ -90,15 +90,8 @@ class LlamaCppBackend(Backend):
             input_price_per_mtok=0.0,
             output_price_per_mtok=0.0,
         )
-        self._pfm = "llamacpp"
+        self.pfm = "llamacpp"
         self._runtime = LlamaRuntime(path, self.options)
-
-    @classmethod
-    def from_options(cls, options: dict[str, Any], *, pfm: str) -> LlamaCppBackend:
-        backend = super().from_options(options, pfm=pfm)
-        assert isinstance(backend, LlamaCppBackend)
-        backend._pfm = pfm  # errors name the configured pFM
-        return backend
 
     async def complete(self, request: Request) -> Completion:
         job = self._prepare(request)
@@ -139,16 +132,21 @@ class LlamaCppBackend(Backend):
             cancelled.set()
             await worker
 
-    def count_tokens(self, messages: list[Message]) -> int:
-        """Exact prompt tokens: the chat template rendered and tokenized as llama.cpp will.
+    def count_tokens(self, request: Request) -> int:
+        """Exact prompt tokens: the chat template, with tool and schema instructions,
+        rendered and tokenized as llama.cpp will run it.
 
         With a named ``chat_format`` the template cannot be rendered ahead of the call,
         so the count is an upper bound (content tokens plus 16 a message).
         """
+        plan = plan_output(request)
+        chat = to_chat(request.messages)
+        if plan.instructions:
+            chat = with_instructions(chat, plan.instructions)
         with self._errors(), self._loading():
             template = self._runtime.template()
         with self._errors():
-            return template.count(to_chat(messages))
+            return template.count(chat)
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self._runtime.close)
@@ -234,9 +232,9 @@ class LlamaCppBackend(Backend):
         window = self.profile.context_window
         if prompt_tokens >= window:
             raise ContextWindowExceeded(
-                f"the prompt is {prompt_tokens} tokens but {self._pfm}'s context window "
+                f"the prompt is {prompt_tokens} tokens but {self.pfm}'s context window "
                 f"(n_ctx) is {window}; shorten the messages or raise n_ctx",
-                pfm=self._pfm,
+                pfm=self.pfm,
             )
         llama.reset()  # no KV-cache reuse across calls: the same request gives the same answer
         sampling = request.sampling
@@ -288,7 +286,7 @@ class LlamaCppBackend(Backend):
             yield
         except (ValueError, RuntimeError, OSError) as exc:
             raise BackendUnavailable(
-                f"llama.cpp could not load {self._runtime.path}: {exc}", pfm=self._pfm
+                f"llama.cpp could not load {self._runtime.path}: {exc}", pfm=self.pfm
             ) from None
 
     @contextmanager
@@ -300,7 +298,7 @@ class LlamaCppBackend(Backend):
             raise
         except Exception as exc:
             raise BackendError(
-                f"llama.cpp failed: {type(exc).__name__}: {exc}", pfm=self._pfm
+                f"llama.cpp failed: {type(exc).__name__}: {exc}", pfm=self.pfm
             ) from exc
 
 

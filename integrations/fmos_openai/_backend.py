@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import AsyncGenerator
 from contextlib import AbstractContextManager
-from typing import Any, cast
+from typing import Any
 
 import openai
 
@@ -41,19 +43,25 @@ class OpenAIBackend(Backend):
         self.pfm = pfm
         self.profile = options.profile()
         self.version = options.model
-        self._client = openai.AsyncOpenAI(
-            base_url=options.base_url,
-            api_key=options.resolved_key(),
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-        )
+        # An async HTTP client belongs to the event loop it first ran on, so each loop
+        # that calls this pFM (FMOS's own for sync calls, the caller's for async ones)
+        # gets its own client; a client dies with its loop.
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI]
+        self._clients = weakref.WeakKeyDictionary()
 
-    @classmethod
-    def from_options(cls, options: dict[str, Any], *, pfm: str) -> OpenAIBackend:
-        """Validate ``options`` (unknown keys are ``ConfigError``) and remember ``pfm``."""
-        backend = cast(OpenAIBackend, super().from_options(options, pfm=pfm))
-        backend.pfm = pfm
-        return backend
+    @property
+    def _client(self) -> openai.AsyncOpenAI:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = openai.AsyncOpenAI(
+                base_url=self.options.base_url,
+                api_key=self.options.resolved_key(),
+                timeout=self.options.timeout,
+                max_retries=self.options.max_retries,
+            )
+            self._clients[loop] = client
+        return client
 
     async def complete(self, request: Request) -> Completion:
         """One non-streaming chat completion."""
@@ -80,8 +88,14 @@ class OpenAIBackend(Backend):
         yield Chunk(completion=assembler.result())
 
     async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._client.close()
+        """Close the HTTP clients: this loop's now, other live loops' on their loop."""
+        current = asyncio.get_running_loop()
+        clients, self._clients = dict(self._clients), weakref.WeakKeyDictionary()
+        for loop, client in clients.items():
+            if loop is current:
+                await client.close()
+            elif loop.is_running():
+                asyncio.run_coroutine_threadsafe(client.close(), loop)
 
     def _body(self, request: Request) -> dict[str, Any]:
         body = request_body(request, structured_output=self.options.structured_output)

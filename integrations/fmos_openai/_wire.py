@@ -144,6 +144,7 @@ def decode_arguments(tool: str, raw: str, *, pfm: str) -> dict[str, Any]:
 def apply_usage(completion: Completion, usage: CompletionUsage | None) -> None:
     """Copy the server's token accounting, including cached and reasoning tokens."""
     if usage is None:
+        completion.usage_reported = False
         return
     completion.input_tokens = usage.prompt_tokens
     completion.output_tokens = usage.completion_tokens
