@@ -56,7 +56,8 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 def out() -> Console:
-    return Console(highlight=False)
+    """A console for tables; not a terminal (a pipe, CI) gets a fixed 140 columns."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 def print_json(value: Any) -> None:

@@ -13,7 +13,7 @@ from typing import ClassVar
 from jsonschema import Draft202012Validator
 
 from fmos_core.backends import Completion
-from fmos_core.contract import Message, Response, Usage
+from fmos_core.contract import Message, Privilege, Response, Usage
 from fmos_core.errors import BudgetExceeded, UnknownTenant, VerificationFailed
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
@@ -198,7 +198,7 @@ class Verify(Stage):
                         type="trust",
                         reason=(
                             f"tool {spec.name!r} needs privilege {spec.privilege.name.lower()}, "
-                            f"above tenant clearance {clearance}"
+                            f"above the tenant's clearance {Privilege(clearance).name.lower()}"
                         ),
                         capability="approval",
                         snapshot={

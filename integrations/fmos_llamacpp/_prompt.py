@@ -2,7 +2,7 @@
 
 Chat templates of small models know only system/user/assistant with text content, so
 tool traffic is written as text: an assistant's tool calls become the same JSON the
-tool grammar makes it emit, and a tool result becomes a user turn that names its call.
+tool grammar makes it emit, and a tool result becomes a user turn that names its tool and asks for a plain answer.
 """
 
 from __future__ import annotations
@@ -13,20 +13,24 @@ from fmos_core.contract import Message
 
 ChatMessage = dict[str, str]
 
+_USE_RESULT = "Using this result, answer the question in plain words."
+
 
 def to_chat(messages: list[Message]) -> list[ChatMessage]:
     """Render contract messages as template-ready chat messages.
 
     Example:
-        >>> to_chat([Message(role="tool", content="4", tool_call_id="c1", name="add")])
-        [{'role': 'user', 'content': 'Result of tool add (call c1):\\n4'}]
+        >>> to_chat([Message(role="tool", content="4", tool_call_id="c1", name="add")])[0]["content"]
+        'The tool add returned: 4\\nUsing this result, answer the question in plain words.'
+
     """
     tool_names = {call.id: call.name for m in messages for call in m.tool_calls}
     chat: list[ChatMessage] = []
     for message in messages:
         if message.role == "tool":
             name = message.name or tool_names.get(message.tool_call_id or "", "tool")
-            content = f"Result of tool {name} (call {message.tool_call_id}):\n{message.content}"
+            # Phrased as a request: small models otherwise echo the tool-call JSON back.
+            content = f"The tool {name} returned: {message.content}\n{_USE_RESULT}"
             chat.append({"role": "user", "content": content})
         elif message.tool_calls:
             calls = "\n".join(
