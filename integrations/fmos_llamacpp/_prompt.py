@@ -2,7 +2,8 @@
 
 Chat templates of small models know only system/user/assistant with text content, so
 tool traffic is written as text: an assistant's tool calls become the same JSON the
-tool grammar makes it emit, and a tool result becomes a user turn that names its tool and asks for a plain answer.
+tool grammar makes it emit, and a tool result becomes a user turn that names its tool
+and asks for a plain answer.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ def to_chat(messages: list[Message]) -> list[ChatMessage]:
     """Render contract messages as template-ready chat messages.
 
     Example:
-        >>> to_chat([Message(role="tool", content="4", tool_call_id="c1", name="add")])[0]["content"]
+        >>> result = Message(role="tool", content="4", tool_call_id="c1", name="add")
+        >>> to_chat([result])[0]["content"]
         'The tool add returned: 4\\nUsing this result, answer the question in plain words.'
 
     """
