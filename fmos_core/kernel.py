@@ -24,7 +24,18 @@ from fmos_core.backends import Backend
 from fmos_core.config import Config, TenantConfig, explain
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
-from fmos_core.pipeline import PFM, Admit, Call, Context, Execute, Pipeline, TrapCheck, Verify
+from fmos_core.pipeline import (
+    PFM,
+    Admit,
+    Call,
+    Context,
+    Execute,
+    Pipeline,
+    Route,
+    Settle,
+    TrapCheck,
+    Verify,
+)
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.handlers import default_trap_table
 from fmos_core.registry import DriverRegistry
@@ -60,17 +71,19 @@ class FMOS:
             self._approvals = ApprovalStore(self.db)
             self._writer = StateWriter(self.db)
             accounts = Accounts(self._ledger, self._writer)
+        traces = self._writer if config.state.trace else None
         self.traps = default_trap_table(accounts, self._approvals)
         self.pipeline = Pipeline(
             [
                 Admit(frozenset(config.tenants), accounts),
                 Context({n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt}),
                 TrapCheck(self.traps),
+                Route(accounts),
                 Execute(),
                 Verify(self.traps, {n: int(t.clearance) for n, t in config.tenants.items()}),
+                Settle(accounts, traces),
             ],
-            accounts=accounts,
-            traces=self._writer if config.state.trace else None,
+            timed=traces is not None,
         )
         self.loop = SyncBridge()
         self._vfms = {name: VFM(self, name, vfm) for name, vfm in config.vfms.items()}

@@ -196,7 +196,7 @@ def test_stream_yields_deltas_then_the_response(make):
     assert final.usage.cost == pytest.approx(3 / 1e6)
     trace = fmos.traces.get(final.trace_id)
     assert trace.status == "ok"
-    assert [s.name for s in trace.spans] == ["admit", "trap_check", "execute", "verify"]
+    assert [s.name for s in trace.spans] == ["admit", "trap_check", "route", "execute", "verify"]
 
 
 async def test_astream_yields_deltas_then_the_response(make):
@@ -283,6 +283,7 @@ def test_system_prompt_is_prepended_and_listed_in_provenance(make):
         "admit",
         "context",
         "trap_check",
+        "route",
         "execute",
         "verify",
     ]
@@ -304,7 +305,14 @@ def test_system_prompt_applies_only_to_its_vfm(make):
 
 def test_inactive_stages_are_left_out(make):
     plain = make({"s": ScriptedBackend([])})
-    assert [s.name for s in plain.pipeline.stages] == ["admit", "trap_check", "execute", "verify"]
+    assert [s.name for s in plain.pipeline.stages] == [
+        "admit",
+        "trap_check",
+        "route",
+        "execute",
+        "verify",
+        "settle",
+    ]
     prompted = make(
         {"s": ScriptedBackend([])}, vfms={"default": {"pfms": ["s"], "system_prompt": "Hi."}}
     )
@@ -312,9 +320,42 @@ def test_inactive_stages_are_left_out(make):
         "admit",
         "context",
         "trap_check",
+        "route",
         "execute",
         "verify",
+        "settle",
     ]
+
+
+# --- route ---------------------------------------------------------------------------------
+
+GET_TIME = ToolSpec(name="get_time")
+
+
+def test_route_moves_a_tool_request_to_a_pfm_that_has_tools(make):
+    plain, tooled = ScriptedBackend([]), ScriptedBackend([usage("it is noon")])
+    fmos = make({"plain": plain, "tooled": tooled}, profiles={"plain": {"tools": False}})
+    fmos.budgets.set("default", tokens=10_000)
+    response = fmos.vfm().invoke("time?", tools=[GET_TIME], max_tokens=20)
+    assert response.pfm == "tooled"
+    assert "route:plain->tooled:tools" in response.provenance.policies
+    assert_settled(fmos, "default", tokens=30, requests=1)  # the reservation followed
+    plain.assert_consumed()
+    # without tools the preferred pFM serves, untouched by routing
+    fmos2 = make({"plain": ScriptedBackend(["hi"]), "tooled": ScriptedBackend([])})
+    assert fmos2.vfm().invoke("hi").pfm == "plain"
+
+
+def test_route_refuses_a_request_no_pfm_can_serve(make):
+    fmos = make(
+        {"a": ScriptedBackend([]), "b": ScriptedBackend([])},
+        profiles={"a": {"logprobs": False}, "b": {"logprobs": False}},
+    )
+    fmos.budgets.set("default", tokens=10_000)
+    with pytest.raises(BadRequest, match=r"no pFM of VFM 'default' supports logprobs"):
+        fmos.vfm().invoke("hi", logprobs=True)
+    assert_settled(fmos, "default", tokens=0, requests=0)
+    assert trace_rows(fmos) == 0
 
 
 # --- model trap -----------------------------------------------------------------------------
@@ -665,7 +706,7 @@ def test_every_request_writes_exactly_one_complete_trace(make):
         assert stored.response["message"]["content"] == response.text
         assert stored.request["messages"][0]["role"] == "user"
         names = [s.name for s in stored.spans]
-        assert names == ["admit", "trap_check", "execute", "verify"]
+        assert names == ["admit", "trap_check", "route", "execute", "verify"]
         assert all(s.duration_ms >= 0 and s.start_ms >= 0 for s in stored.spans)
         starts = [s.start_ms for s in stored.spans]
         assert starts == sorted(starts)

@@ -1,7 +1,21 @@
 """The request pipeline: a call's state, its stages, trap handlers and the runner."""
 
 from fmos_core.pipeline.call import PFM, Call
+from fmos_core.pipeline.route import Route
 from fmos_core.pipeline.runner import Pipeline
+from fmos_core.pipeline.settle import Settle
 from fmos_core.pipeline.stages import Admit, Context, Execute, Stage, TrapCheck, Verify
 
-__all__ = ["PFM", "Admit", "Call", "Context", "Execute", "Pipeline", "Stage", "TrapCheck", "Verify"]
+__all__ = [
+    "PFM",
+    "Admit",
+    "Call",
+    "Context",
+    "Execute",
+    "Pipeline",
+    "Route",
+    "Settle",
+    "Stage",
+    "TrapCheck",
+    "Verify",
+]

@@ -9,6 +9,7 @@ reservation refused while settlements are queued is retried once after a flush.
 from __future__ import annotations
 
 from fmos_core.errors import BudgetExceeded
+from fmos_core.pipeline.call import PFM, Call
 from fmos_core.store.budgets import BudgetLedger, Reservation, to_micros
 from fmos_core.store.writer import Settlement, StateWriter
 
@@ -34,3 +35,18 @@ class Accounts:
 
     def release(self, reservation: Reservation) -> None:
         self._writer.submit(Settlement(reservation, requests=0))
+
+
+def switch_pfm(call: Call, pfm: PFM, accounts: Accounts | None) -> str:
+    """Move ``call`` to ``pfm``, its reservation too; returns the previous pFM's name.
+
+    The old reservation is released first, so the two never count together.
+    """
+    previous = call.pfm.name
+    if accounts is not None and call.reservation is not None:
+        accounts.release(call.reservation)
+        call.reservation = None
+        tokens, cost = pfm.estimate(call.request)
+        call.reservation = accounts.reserve(call.request.identity.tenant, tokens=tokens, cost=cost)
+    call.pfm = pfm
+    return previous

@@ -47,6 +47,7 @@ class Call:
     response: Response | None = None
     spans: list[Span] = field(default_factory=list)
     provenance_policies: list[str] = field(default_factory=list)
+    error: BaseException | None = None  # how the call ended, for the settle stage
     streaming: bool = False  # the pFM began streaming: spend is unknown until it ends
 
     def provenance(self) -> Provenance:

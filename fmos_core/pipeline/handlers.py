@@ -6,7 +6,7 @@ The knowledge trap has no handler yet; the Data Agent registers one.
 from __future__ import annotations
 
 from fmos_core.errors import ApprovalRequired, BudgetExceeded, ContextWindowExceeded
-from fmos_core.pipeline.accounts import Accounts
+from fmos_core.pipeline.accounts import Accounts, switch_pfm
 from fmos_core.pipeline.call import PFM, Call
 from fmos_core.store.approvals import ApprovalStore
 from fmos_core.traps import Trap, TrapTable
@@ -63,8 +63,7 @@ class ModelHandler:
             need = pfm.backend.count_tokens(request) + request.max_tokens
             if need > pfm.profile.context_window:
                 continue
-            self._move_reservation(call, pfm)
-            previous, call.pfm = call.pfm.name, pfm
+            previous = switch_pfm(call, pfm, self._accounts)
             return f"rerouted from {previous} to {pfm.name}"
         windows = ", ".join(f"{p.name}={p.profile.context_window}" for p in call.pool)
         raise ContextWindowExceeded(
@@ -72,16 +71,6 @@ class ModelHandler:
             "shorten the messages or lower max_tokens",
             pfm=call.pfm.name,
             trace_id=call.trace_id,
-        )
-
-    def _move_reservation(self, call: Call, pfm: PFM) -> None:
-        if self._accounts is None or call.reservation is None:
-            return
-        tokens, cost = pfm.estimate(call.request)
-        self._accounts.release(call.reservation)  # first, so the two never count together
-        call.reservation = None
-        call.reservation = self._accounts.reserve(
-            call.request.identity.tenant, tokens=tokens, cost=cost
         )
 
 
