@@ -135,10 +135,11 @@ class BudgetLedger:
             id=uuid.uuid4().hex, scope=scope, tokens=tokens, cost_micros=micros, requests=1
         )
         params = {"s": scope, "t": tokens, "c": micros, "r": 1}
-        with self._db.begin() as conn:
-            if conn.execute(_RESERVE, params).rowcount == 1:
-                conn.execute(_RECORD, {**params, "id": reservation.id, "now": time.time()})
+        with self._db.raw_transaction() as cursor:
+            if cursor.execute(_RESERVE_SQL, params) == 1:
+                cursor.execute(_RECORD_SQL, {**params, "id": reservation.id, "now": time.time()})
                 return reservation
+        with self._db.engine.connect() as conn:
             row = conn.execute(
                 select(schema.budgets).where(schema.budgets.c.scope == scope)
             ).first()
@@ -201,7 +202,7 @@ class BudgetLedger:
 
 
 # The hot-path statements are built once: plain SQL that every dialect runs as is.
-_RESERVE = text(
+_RESERVE_SQL = (
     "UPDATE budgets SET tokens_reserved = tokens_reserved + :t,"
     " cost_reserved_micros = cost_reserved_micros + :c,"
     " requests_reserved = requests_reserved + :r"
@@ -211,7 +212,7 @@ _RESERVE = text(
     " <= cost_limit_micros)"
     " AND (requests_limit IS NULL OR requests_used + requests_reserved + :r <= requests_limit)"
 )
-_RECORD = text(
+_RECORD_SQL = (
     "INSERT INTO reservations (id, scope, tokens, cost_micros, requests, created_at)"
     " VALUES (:id, :s, :t, :c, :r, :now)"
 )

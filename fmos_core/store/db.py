@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,8 +74,47 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def raw_transaction(self) -> Iterator[RawCursor]:
+        """A write transaction on the bare DBAPI connection, for the hottest statements.
+
+        It skips SQLAlchemy's execution layer (about 0.15 ms a transaction on SQLite);
+        statements use ``:name`` parameters on every dialect.
+        """
+        fairy = self.engine.raw_connection()
+        try:
+            cursor = fairy.cursor()
+            if self.dialect == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield RawCursor(cursor, named=self.dialect == "sqlite")
+            except BaseException:
+                fairy.rollback()
+                raise
+            fairy.commit()
+        finally:
+            fairy.close()
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+class RawCursor:
+    """A DBAPI cursor that takes ``:name`` parameters whatever the driver's style."""
+
+    def __init__(self, cursor: Any, *, named: bool) -> None:
+        self._cursor = cursor
+        self._named = named
+        self._converted: dict[str, str] = {}
+
+    def execute(self, sql: str, params: dict[str, Any]) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        if not self._named:
+            sql = self._converted.get(sql) or self._converted.setdefault(
+                sql, re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+            )
+        self._cursor.execute(sql, params)
+        return int(self._cursor.rowcount)
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
