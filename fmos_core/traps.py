@@ -39,13 +39,23 @@ class Trap:
 
 
 TrapHandler = Callable[[Trap, "Call"], Awaitable[str]]
+Detector = Callable[["Call"], Trap | None]
 
 
 class TrapTable:
-    """Handlers by trap type; every dispatched trap lands in ``call.traps``."""
+    """Handlers by trap type, plus extra detectors; dispatched traps land in ``call.traps``.
+
+    The trap-check stage runs pending traps (from admission), then ``detectors`` in
+    the order added (e.g. a knowledge detector), then the built-in window check.
+    """
 
     def __init__(self) -> None:
         self._handlers: dict[str, TrapHandler] = {}
+        self.detectors: list[Detector] = []
+
+    def add_detector(self, detector: Detector) -> None:
+        """Run ``detector(call)`` on every call before execution; a ``Trap`` it returns fires."""
+        self.detectors.append(detector)
 
     def register(self, trap_type: TrapKind, handler: TrapHandler) -> None:
         if trap_type not in TRAP_TYPES:

@@ -6,6 +6,7 @@ only tests the pipeline's logic.
 
 from __future__ import annotations
 
+import json
 import runpy
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import jsonschema
 import pytest
 
 from fmos_core import FMOS, ApprovalRequired, Config, ContextWindowExceeded, ToolSpec
+from fmos_core.cli import main
 
 pytestmark = pytest.mark.model
 
@@ -167,3 +169,15 @@ def test_the_demo_runs_an_agent_with_a_tool_call(capsys: pytest.CaptureFixture[s
     assert "held       tool 'send_email'" in out and "approved   send_email(" in out
     assert "trust:raised ApprovalRequired" in out  # the trap is in the trace table
     assert "default" in out and "/50000" in out  # the budget table
+
+
+def test_cli_chat_and_doctor_on_the_embedded_model(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["chat", "--json", "--max-tokens", "8", "Say hi."])
+    response = json.loads(capsys.readouterr().out)
+    assert response["pfm"] == "smollm2" and response["usage"]["output_tokens"] > 0
+    main(["traces", "show", response["trace_id"], "--json"])
+    assert json.loads(capsys.readouterr().out)["id"] == response["trace_id"]
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert "llama-cpp-python" in out and "state: sqlite:///" in out
+    assert "pFM smollm2 (smollm2-135m-instruct-q4_1): answers" in out

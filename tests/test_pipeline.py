@@ -31,6 +31,7 @@ from fmos_core import (
 )
 from fmos_core.store import schema
 from fmos_core.testing import ScriptedBackend, tool_call
+from fmos_core.traps import Trap
 
 LONG_PROMPT = "please summarise this text " * 20  # ~280 bytes: ~150 estimated tokens
 
@@ -761,3 +762,40 @@ def test_privileged_tool_without_state_cannot_be_approved(make):
     with pytest.raises(ApprovalRequired, match="enable \\[state\\]") as info:
         fmos.vfm().invoke("mail", tools=[SEND], tenant="acme")
     assert info.value.approval_id == ""
+
+
+# --- the knowledge trap's hook ---------------------------------------------------------------
+
+
+def test_a_knowledge_detector_and_handler_plug_into_the_trap_check(make):
+    backend = ScriptedBackend([usage("Oslo")])
+    fmos = make({"s": backend})
+    facts = {"capital of norway": "The capital of Norway is Oslo."}
+
+    def needs_fact(call):
+        question = call.request.messages[-1].content.lower()
+        for key in facts:
+            if key in question:
+                return Trap(
+                    type="knowledge",
+                    reason=f"mentions {key!r}",
+                    capability="retrieve",
+                    snapshot={"key": key},
+                )
+        return None
+
+    async def retrieve(trap, call):
+        note = Message(role="system", content=facts[trap.snapshot["key"]], kind="page")
+        call.request = call.request.model_copy(update={"messages": [note, *call.request.messages]})
+        return "added 1 fact"
+
+    fmos.traps.add_detector(needs_fact)
+    fmos.traps.register("knowledge", retrieve)
+    response = fmos.vfm().invoke("What is the capital of Norway?")
+    assert backend.requests[0].messages[0].content == "The capital of Norway is Oslo."
+    assert [(t.type, t.action) for t in response.traps] == [("knowledge", "added 1 fact")]
+    assert fmos.traces.get(response.trace_id).traps[0]["type"] == "knowledge"
+    backend2 = ScriptedBackend(["no"])
+    other = make({"s": backend2})
+    other.traps.add_detector(needs_fact)  # no handler registered: recorded, not acted on
+    assert other.vfm().invoke("capital of norway?").traps[0].action == "unhandled"

@@ -91,7 +91,7 @@ class Context(Stage):
 
 
 class TrapCheck(Stage):
-    """Runs the pre-execution detectors and dispatches every pending trap."""
+    """Dispatches pending traps, runs the detectors, then checks the context window."""
 
     name = "trap_check"
 
@@ -101,7 +101,12 @@ class TrapCheck(Stage):
     async def run(self, call: Call) -> None:
         while call.pending:
             await self._table.dispatch(call.pending.pop(0), call)
-        window_trap = _window_trap(call)  # after the pending traps: they may switch the pFM
+        for detect in self._table.detectors:
+            trap = detect(call)
+            if trap is not None:
+                await self._table.dispatch(trap, call)
+        # last: pending traps may switch the pFM, and detectors may add context
+        window_trap = _window_trap(call)
         if window_trap is not None:
             await self._table.dispatch(window_trap, call)
 
