@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -70,6 +71,8 @@ class FMOS:
             self._ledger = BudgetLedger(self.db)
             self._approvals = ApprovalStore(self.db)
             self._writer = StateWriter(self.db)
+            # a kernel never closed still writes what it queued when collected or at exit
+            weakref.finalize(self, self._writer.close)
             accounts = Accounts(self._ledger, self._writer)
         traces = self._writer if config.state.trace else None
         self.traps = default_trap_table(accounts, self._approvals)

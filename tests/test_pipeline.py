@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -29,7 +31,7 @@ from fmos_core import (
     ToolSpec,
     VerificationFailed,
 )
-from fmos_core.store import schema
+from fmos_core.store import BudgetLedger, Database, TraceReader, schema
 from fmos_core.testing import ScriptedBackend, tool_call
 from fmos_core.traps import Trap
 
@@ -799,3 +801,23 @@ def test_a_knowledge_detector_and_handler_plug_into_the_trap_check(make):
     other = make({"s": backend2})
     other.traps.add_detector(needs_fact)  # no handler registered: recorded, not acted on
     assert other.vfm().invoke("capital of norway?").traps[0].action == "unhandled"
+
+
+def test_a_kernel_never_closed_still_writes_what_it_queued_at_exit(tmp_path):
+    script = f"""
+from fmos_core import FMOS, Config
+from fmos_core.testing import ScriptedBackend
+cfg = Config.parse({{"state": {{"url": "sqlite:///{tmp_path}/exit.db"}},
+                     "pfms": {{"s": {{"driver": "scripted"}}}},
+                     "vfms": {{"default": {{"pfms": ["s"]}}}}}})
+fmos = FMOS(cfg, backends={{"s": ScriptedBackend(["ok"], repeat=True, output_tokens=2)}})
+fmos.budgets.set("default", tokens=1000)
+for _ in range(5):
+    fmos.vfm().invoke("hi", max_tokens=10)
+"""  # and the interpreter exits with the writer's queue unflushed
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    db = Database(f"sqlite:///{tmp_path}/exit.db")
+    status = BudgetLedger(db).show("default")
+    assert (status.requests_used, status.tokens_reserved) == (5, 0)
+    assert len(TraceReader(db).list()) == 5
+    db.close()
