@@ -821,3 +821,18 @@ for _ in range(5):
     assert (status.requests_used, status.tokens_reserved) == (5, 0)
     assert len(TraceReader(db).list()) == 5
     db.close()
+
+
+def test_the_prompt_is_counted_once_per_pfm_on_the_hot_path(make):
+    class Counting(ScriptedBackend):
+        counted = 0
+
+        def count_tokens(self, request: Request) -> int:
+            self.counted += 1
+            return super().count_tokens(request)
+
+    backend = Counting(["ok"])
+    fmos = make({"s": backend})
+    fmos.budgets.set("default", tokens=10_000)  # admission and the window check both need it
+    fmos.vfm().invoke("hi", max_tokens=8)
+    assert backend.counted == 2  # once by the pipeline, once by the scripted pFM's own usage

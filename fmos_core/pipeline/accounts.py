@@ -46,7 +46,7 @@ def switch_pfm(call: Call, pfm: PFM, accounts: Accounts | None) -> str:
     if accounts is not None and call.reservation is not None:
         accounts.release(call.reservation)
         call.reservation = None
-        tokens, cost = pfm.estimate(call.request)
+        tokens, cost = call.estimate(pfm)
         call.reservation = accounts.reserve(call.request.identity.tenant, tokens=tokens, cost=cost)
     call.pfm = pfm
     return previous

@@ -21,9 +21,10 @@ class PFM:
     backend: Backend
     profile: CapabilityProfile
 
-    def estimate(self, request: Request, extra_tokens: int = 0) -> tuple[int, float]:
+    def estimate(self, request: Request, prompt: int | None = None) -> tuple[int, float]:
         """(tokens, cost) to reserve for ``request`` on this pFM: prompt + max output."""
-        prompt = self.backend.count_tokens(request) + extra_tokens
+        if prompt is None:
+            prompt = self.backend.count_tokens(request)
         tokens = prompt + request.max_tokens
         return tokens, self.profile.cost(input_tokens=prompt, output_tokens=request.max_tokens)
 
@@ -49,6 +50,25 @@ class Call:
     provenance_policies: list[str] = field(default_factory=list)
     error: BaseException | None = None  # how the call ended, for the settle stage
     streaming: bool = False  # the pFM began streaming: spend is unknown until it ends
+    _counted: dict[str, tuple[Request, int]] = field(default_factory=dict)
+
+    def prompt_tokens(self, pfm: PFM) -> int:
+        """``pfm``'s prompt-token count for the current request, counted once per request."""
+        cached = self._counted.get(pfm.name)
+        if cached is not None and cached[0] is self.request:
+            return cached[1]
+        count = pfm.backend.count_tokens(self.request)
+        self._counted[pfm.name] = (self.request, count)
+        return count
+
+    def estimate(self, pfm: PFM) -> tuple[int, float]:
+        """(tokens, cost) to reserve for this call on ``pfm``."""
+        return pfm.estimate(self.request, self.prompt_tokens(pfm))
+
+    def fits(self, pfm: PFM) -> bool:
+        """Whether prompt + max_tokens fit ``pfm``'s context window."""
+        need = self.prompt_tokens(pfm) + self.request.max_tokens
+        return need <= pfm.profile.context_window
 
     def provenance(self) -> Provenance:
         return Provenance.model_construct(

@@ -27,7 +27,7 @@ class BudgetHandler:
         if self._accounts is not None and call.vfm.allow_downgrade:
             cheaper = sorted((p for p in call.pool if _price(p) < _price(call.pfm)), key=_price)
             for pfm in cheaper:
-                tokens, cost = pfm.estimate(call.request)
+                tokens, cost = call.estimate(pfm)
                 try:
                     call.reservation = self._accounts.reserve(
                         call.request.identity.tenant, tokens=tokens, cost=cost
@@ -56,12 +56,10 @@ class ModelHandler:
         self._accounts = accounts
 
     async def __call__(self, trap: Trap, call: Call) -> str:
-        request = call.request
         for pfm in call.pool:
             if pfm is call.pfm:
                 continue
-            need = pfm.backend.count_tokens(request) + request.max_tokens
-            if need > pfm.profile.context_window:
+            if not call.fits(pfm):
                 continue
             previous = switch_pfm(call, pfm, self._accounts)
             return f"rerouted from {previous} to {pfm.name}"

@@ -27,10 +27,9 @@ def required_capabilities(request: Request) -> list[str]:
     return needs
 
 
-def can_serve(pfm: PFM, request: Request, needs: list[str]) -> bool:
-    if not all(getattr(pfm.profile, need) for need in needs):
-        return False
-    return pfm.backend.count_tokens(request) + request.max_tokens <= pfm.profile.context_window
+def has(pfm: PFM, needs: list[str]) -> bool:
+    """Whether ``pfm``'s profile has every capability in ``needs``."""
+    return all(getattr(pfm.profile, need) for need in needs)
 
 
 class Route(Stage):
@@ -43,10 +42,10 @@ class Route(Stage):
 
     async def run(self, call: Call) -> None:
         needs = required_capabilities(call.request)
-        if not needs or all(getattr(call.pfm.profile, need) for need in needs):
+        if not needs or has(call.pfm, needs):
             return  # the fast path: the chosen pFM can do it (its window was checked)
         for pfm in call.pool:
-            if pfm is not call.pfm and can_serve(pfm, call.request, needs):
+            if pfm is not call.pfm and has(pfm, needs) and call.fits(pfm):
                 previous = switch_pfm(call, pfm, self._accounts)
                 call.provenance_policies.append(f"route:{previous}->{pfm.name}:{'+'.join(needs)}")
                 return

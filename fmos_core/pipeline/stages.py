@@ -55,7 +55,7 @@ class Admit(Stage):
             )
         if self._accounts is None:
             return
-        tokens, cost = call.pfm.estimate(call.request)
+        tokens, cost = call.estimate(call.pfm)
         try:
             call.reservation = self._accounts.reserve(tenant, tokens=tokens, cost=cost)
         except BudgetExceeded as exc:
@@ -112,7 +112,7 @@ class TrapCheck(Stage):
 
 
 def _window_trap(call: Call) -> Trap | None:
-    prompt = call.pfm.backend.count_tokens(call.request)
+    prompt = call.prompt_tokens(call.pfm)
     need = prompt + call.request.max_tokens
     window = call.pfm.profile.context_window
     if need <= window:
