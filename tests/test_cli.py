@@ -82,6 +82,8 @@ def test_unknown_trace_is_a_user_error(config: Path, capsys: pytest.CaptureFixtu
     code, _, err = run(capsys, "traces", "show", "f" * 32)
     assert code == 2
     assert "UnknownRecord" in err and "fmos traces" in err
+    code, _, err = run(capsys, "traces", "show", "fff")  # a prefix that matches nothing
+    assert code == 2 and "no trace with an id starting 'fff'" in err
 
 
 def test_budget_set_show_and_refusal(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

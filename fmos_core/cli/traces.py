@@ -58,10 +58,7 @@ def show_trace(
 ) -> None:
     """Show one trace with its spans."""
     reader = TraceReader(settings(ctx).database())
-    if len(trace_id) < 32:  # a prefix from the listing
-        matches = [r.id for r in reader.list(limit=1000) if r.id.startswith(trace_id)]
-        trace_id = matches[0] if len(matches) == 1 else trace_id
-    record = reader.get(trace_id)
+    record = reader.get(trace_id if len(trace_id) == 32 else reader.resolve(trace_id))
     if as_json:
         print_json(asdict(record))
         return

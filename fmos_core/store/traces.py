@@ -93,6 +93,20 @@ class TraceReader:
         with self._db.engine.connect() as conn:
             return [_record(row._mapping, []) for row in conn.execute(query)]
 
+    def resolve(self, prefix: str) -> str:
+        """The full id of the one trace whose id starts with ``prefix``."""
+        query = (
+            select(schema.traces.c.id)
+            .where(schema.traces.c.id.startswith(prefix, autoescape=True))
+            .limit(2)
+        )
+        with self._db.engine.connect() as conn:
+            ids = list(conn.execute(query).scalars())
+        if len(ids) != 1:
+            found = "no trace" if not ids else "several traces"
+            raise UnknownRecord(f"{found} with an id starting {prefix!r}; see `fmos traces`")
+        return ids[0]
+
     def get(self, trace_id: str) -> TraceRecord:
         with self._db.engine.connect() as conn:
             row = conn.execute(select(schema.traces).where(schema.traces.c.id == trace_id)).first()
