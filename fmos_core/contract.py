@@ -107,6 +107,25 @@ class ToolSpec(_Strict):
     def _parse_privilege(cls, value: Any) -> Privilege:
         return Privilege.parse(value)
 
+    @classmethod
+    def from_openai(cls, tool: dict[str, Any], *, privilege: int | str = 0) -> ToolSpec:
+        """A spec from the OpenAI function-tool shape every harness can produce.
+
+        Example:
+            >>> ToolSpec.from_openai({"type": "function", "function": {"name": "f",
+            ...     "parameters": {"type": "object", "properties": {}}}}).name
+            'f'
+        """
+        function = tool.get("function", tool)
+        if not isinstance(function, dict) or "name" not in function:
+            raise ValueError(f"a tool needs a 'function' with a 'name', got keys {sorted(tool)}")
+        return cls(
+            name=function["name"],
+            description=function.get("description") or "",
+            parameters=function.get("parameters") or {"type": "object", "properties": {}},
+            privilege=Privilege.parse(privilege),
+        )
+
     @field_validator("parameters")
     @classmethod
     def _check_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -254,6 +273,19 @@ class Response(_Strict):
     def parsed(self) -> Any:
         """The content decoded as JSON (for structured output)."""
         return json.loads(self.message.content)
+
+    def fmos_metadata(self) -> dict[str, Any]:
+        """What adapters put in their harness's response metadata (JSON-safe)."""
+        return {
+            "trace_id": self.trace_id,
+            "vfm": self.vfm,
+            "pfm": self.pfm,
+            "pfm_version": self.pfm_version,
+            "finish_reason": self.finish_reason,
+            "traps": [t.model_dump() for t in self.traps],
+            "provenance": self.provenance.model_dump(),
+            "usage": self.usage.model_dump(),
+        }
 
 
 class StreamEvent(_Strict):

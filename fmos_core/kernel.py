@@ -40,7 +40,14 @@ from fmos_core.pipeline import (
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.handlers import default_trap_table
 from fmos_core.registry import DriverRegistry
-from fmos_core.store import ApprovalStore, BudgetLedger, Database, StateWriter, TraceReader
+from fmos_core.store import (
+    ApprovalStore,
+    BudgetLedger,
+    Database,
+    KeyValueStore,
+    StateWriter,
+    TraceReader,
+)
 from fmos_core.vfm import VFM
 
 _T = TypeVar("_T")
@@ -141,6 +148,11 @@ class FMOS:
         """The budget ledger, after every queued settlement is written."""
         self.flush()
         return _need(self._ledger, "budgets")
+
+    @property
+    def kv(self) -> KeyValueStore:
+        """The tenant-scoped key-value tier of the state store."""
+        return KeyValueStore(_need(self.db, "the key-value store"))
 
     @property
     def approvals(self) -> ApprovalStore:

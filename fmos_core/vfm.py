@@ -83,6 +83,16 @@ class VFM:
         return Response.model_validate(approval.response)
 
     @property
+    def context_window(self) -> int:
+        """The context window of the VFM's preferred pFM."""
+        return self._kernel.pfms[self.config.pfms[0]].profile.context_window
+
+    def count_tokens(self, messages: Messages, **options: Any) -> int:
+        """Prompt tokens of a request on the VFM's preferred pFM (tools and schema included)."""
+        request = build_request(messages, options)
+        return self._kernel.pfms[self.config.pfms[0]].backend.count_tokens(request)
+
+    @property
     def kernel(self) -> FMOS:
         """The kernel this VFM runs on."""
         return self._kernel

@@ -7,14 +7,12 @@ is unreachable the PostgreSQL runs fail if ``CI`` is set and are skipped otherwi
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from fmos_core import BadRequest, BudgetExceeded, ConfigError, UnknownRecord
 from fmos_core.store import (
@@ -29,47 +27,6 @@ from fmos_core.store import (
 )
 from fmos_core.store.db import integrity_ok
 from fmos_core.store.traces import Span
-
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _postgres_or_skip() -> None:
-    try:
-        engine = create_engine(PG_SERVER, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except (OperationalError, ModuleNotFoundError) as exc:
-        reason = f"PostgreSQL is unreachable at {PG_SERVER} ({type(exc).__name__}: {exc})"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
-        pytest.skip(f"{reason}; set up PostgreSQL with trust auth to run these tests")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh, private state store URL: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/s.db"
-        return
-    _postgres_or_skip()
-    name = f"fmos_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_SERVER)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{name}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    yield database
-    database.close()
 
 
 def rows(db: Database, table) -> list[dict]:

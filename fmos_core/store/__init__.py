@@ -3,6 +3,7 @@
 from fmos_core.store.approvals import Approval, ApprovalStore
 from fmos_core.store.budgets import BudgetLedger, BudgetStatus, Reservation
 from fmos_core.store.db import Database
+from fmos_core.store.kv import KeyValueStore, KVItem
 from fmos_core.store.traces import TraceReader, TraceRecord
 from fmos_core.store.writer import Settlement, StateWriter
 
@@ -12,6 +13,8 @@ __all__ = [
     "BudgetLedger",
     "BudgetStatus",
     "Database",
+    "KVItem",
+    "KeyValueStore",
     "Reservation",
     "Settlement",
     "StateWriter",

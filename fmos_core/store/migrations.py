@@ -20,8 +20,13 @@ def _create_v1_tables(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=v1)
 
 
+def _create_kv(conn: Connection) -> None:
+    schema.kv.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_traces_budgets_approvals", _create_v1_tables),
+    ("0002_key_value", _create_kv),
 ]
 
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -96,4 +107,15 @@ approvals = Table(
     Column("decided_at", Float),
     Column("decided_by", String(200)),
     Column("reason", Text),
+)
+
+kv = Table(
+    "kv",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("namespace", String(500), primary_key=True),
+    Column("key", String(500), primary_key=True),
+    Column("kind", String(100), nullable=False),
+    Column("value", LargeBinary, nullable=False),
+    Column("updated_at", Float, nullable=False),
 )
