@@ -25,6 +25,7 @@ from fmos_core.backends import Backend
 from fmos_core.config import Config, TenantConfig, explain
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
+from fmos_core.mediation import Mediator
 from fmos_core.pipeline import (
     PFM,
     Admit,
@@ -97,6 +98,7 @@ class FMOS:
         )
         self.loop = SyncBridge()
         self._vfms = {name: VFM(self, name, vfm) for name, vfm in config.vfms.items()}
+        self.mediator = Mediator(self)
 
     @classmethod
     def from_config(cls, path: str | Path, **kwargs: object) -> FMOS:

@@ -73,7 +73,8 @@ class ModelHandler:
 
 
 class TrustHandler:
-    """Persists a pending approval for a privileged tool call, then stops the call."""
+    """Lets a privileged tool call through on an unused approval of exactly that call;
+    otherwise persists a pending approval and stops the call."""
 
     def __init__(self, approvals: ApprovalStore | None) -> None:
         self._approvals = approvals
@@ -87,6 +88,12 @@ class TrustHandler:
                 trace_id=call.trace_id,
             )
         identity = call.request.identity
+        tool, arguments = str(trap.snapshot["tool"]), dict(trap.snapshot["arguments"])
+        earlier = self._approvals.consume(
+            tenant=identity.tenant, session=identity.session, tool=tool, arguments=arguments
+        )
+        if earlier is not None:
+            return f"approved by {earlier.decided_by} (approval {earlier.id})"
         response = call.response.model_dump(mode="json") if call.response else {}
         approval = self._approvals.create(
             tenant=identity.tenant,
@@ -94,10 +101,10 @@ class TrustHandler:
             session=identity.session,
             vfm=call.vfm_name,
             trace_id=call.trace_id,
-            tool=str(trap.snapshot["tool"]),
+            tool=tool,
             privilege=int(trap.snapshot["privilege"]),
             clearance=int(call.tenant.clearance),
-            arguments=dict(trap.snapshot["arguments"]),
+            arguments=arguments,
             response=response,
         )
         raise ApprovalRequired(

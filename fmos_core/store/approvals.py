@@ -86,6 +86,29 @@ class ApprovalStore:
         with self._db.engine.connect() as conn:
             return [Approval(**row._mapping) for row in conn.execute(query)]
 
+    def consume(
+        self, *, tenant: str, session: str, tool: str, arguments: dict[str, Any]
+    ) -> Approval | None:
+        """Use up an approved, not yet used approval of exactly this tool call, if any.
+
+        One approval lets one call through: it moves from ``approved`` to ``consumed``
+        atomically, so two callers cannot both use it.
+        """
+        c = schema.approvals.c
+        candidates = self.list(status="approved", tenant=tenant)
+        for approval in candidates:
+            if (approval.session, approval.tool, approval.arguments) != (session, tool, arguments):
+                continue
+            with self._db.begin() as conn:
+                done = conn.execute(
+                    update(schema.approvals)
+                    .where(c.id == approval.id, c.status == "approved")
+                    .values(status="consumed")
+                )
+            if done.rowcount == 1:
+                return self.get(approval.id)
+        return None
+
     def decide(
         self, approval_id: str, *, approve: bool, by: str = "cli", reason: str | None = None
     ) -> Approval:
