@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,9 @@ class VFM:
     def invoke(self, messages: Messages, **options: Any) -> Response:
         return self._kernel.loop.run(self.ainvoke(messages, **options))
 
-    async def astream(self, messages: Messages, **options: Any) -> AsyncIterator[StreamEvent]:
+    async def astream(
+        self, messages: Messages, **options: Any
+    ) -> AsyncGenerator[StreamEvent, None]:
         request = build_request(messages, options)
         stream = self._kernel.pipeline.stream(self._kernel.new_call(self, request))
         async with aclosing(stream):  # a caller who stops early settles the call now

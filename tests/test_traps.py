@@ -269,6 +269,8 @@ def test_trust_trap_holds_a_privileged_tool_call_for_approval(make):
         ToolCall(id="call_send_email", name="send_email", arguments={"to": "bob@example.com"})
     ]
     assert (response.trace_id, response.pfm, response.vfm) == (error.trace_id, "s", "default")
+    [held] = response.traps  # the resumed response shows it was held, and by which approval
+    assert (held.type, held.action) == ("trust", f"held for approval {error.approval_id}")
 
 
 def test_a_denied_approval_cannot_be_resumed(make):

@@ -5,6 +5,9 @@ The knowledge trap has no handler yet; the Data Agent registers one.
 
 from __future__ import annotations
 
+import uuid
+
+from fmos_core.contract import TrapRecord
 from fmos_core.errors import ApprovalRequired, BudgetExceeded, ContextWindowExceeded
 from fmos_core.pipeline.accounts import Accounts, switch_pfm
 from fmos_core.pipeline.call import PFM, Call
@@ -94,8 +97,16 @@ class TrustHandler:
         )
         if earlier is not None:
             return f"approved by {earlier.decided_by} (approval {earlier.id})"
-        response = call.response.model_dump(mode="json") if call.response else {}
+        approval_id = uuid.uuid4().hex[:12]
+        held = TrapRecord(
+            type="trust", reason=trap.reason, action=f"held for approval {approval_id}"
+        )
+        response = {}
+        if call.response is not None:  # what resume() returns: the trap that held it included
+            response = call.response.model_dump(mode="json")
+            response["traps"] = [*response["traps"], held.model_dump()]
         approval = self._approvals.create(
+            id=approval_id,
             tenant=identity.tenant,
             app=identity.app,
             session=identity.session,
