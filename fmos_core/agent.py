@@ -1,8 +1,9 @@
 """A minimal tool-using agent loop over a VFM, for scripts and the demo.
 
 The model proposes tool calls through the pipeline (so privilege gates, budgets
-and traces apply); the loop runs the matching Python function and feeds the
-result back, until the model answers without a tool call or ``max_steps`` ends.
+and traces apply); each call passes the kernel's tool gate before the loop runs the
+matching Python function and feeds the result back, until the model answers
+without a tool call or ``max_steps`` ends.
 
 Example:
     >>> from fmos_core import FMOS, Config, ToolSpec
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fmos_core.contract import Message, Response, ToolSpec
+from fmos_core.contract import Identity, Message, Response, ToolSpec
 from fmos_core.errors import BadRequest
 from fmos_core.vfm import VFM
 
@@ -59,11 +60,13 @@ async def arun_agent(
 ) -> AgentRun:
     """Run the loop; ``options`` go to every ``ainvoke`` (tenant, session, max_tokens…)."""
     by_name = {t.spec.name: t for t in tools}
+    specs = [t.spec for t in tools]
+    identity = Identity(**{k: options[k] for k in ("tenant", "app", "session") if k in options})
     run = AgentRun(messages=[Message(role="user", content=prompt)])
     tool_choice = first_tool_choice
     for _ in range(max_steps):
         response = await vfm.ainvoke(
-            run.messages, tools=[t.spec for t in tools], tool_choice=tool_choice, **options
+            run.messages, tools=specs, tool_choice=tool_choice, **options
         )
         run.responses.append(response)
         run.messages.append(response.message)
@@ -74,6 +77,8 @@ async def arun_agent(
             tool = by_name.get(call.name)
             if tool is None:
                 raise BadRequest(f"the model called {call.name!r}, which has no function")
+            # running a tool is a privileged operation: it passes the kernel's gate
+            await vfm.kernel.mediator.gate_tool_call(vfm.name, call, specs, identity=identity)
             result = tool.fn(**call.arguments)
             text = result if isinstance(result, str) else json.dumps(result)
             run.tool_results.append(text)

@@ -7,7 +7,7 @@ uses — nothing is re-implemented outside the core:
 - ``apply_context``: the VFM's context stage on a list of messages;
 - ``gate_tool_call``: the verify stage's privilege gate on a tool call the harness
   is about to run (``ApprovalRequired`` with a persisted approval, unless an
-  approval of exactly this call is unused);
+  approval of exactly this call is unused — running it uses the approval up);
 - ``begin_external``: admission (tenant, budget reservation, traps) for a model
   call FMOS does not execute, then ``ExternalCall.finish`` settles usage and writes
   the trace.
@@ -73,7 +73,18 @@ class Mediator:
         call = self._call(vfm, Request(messages=[note], tools=list(tools), identity=identity))
         self._require_tenant(call)
         call.completion = Completion(tool_calls=[tool_call], finish_reason="tool_calls")
-        await self._run("verify", call)
+        await self._run("verify", call)  # the privilege gate: holds the call or finds its approval
+        spec = next(t for t in tools if t.name == tool_call.name)
+        if spec.privilege <= call.tenant.clearance:
+            return
+        used = self._kernel.approvals.consume(  # running the tool uses its approval up
+            tenant=identity.tenant,
+            session=identity.session,
+            tool=tool_call.name,
+            arguments=tool_call.arguments,
+        )
+        if used is None:  # another caller used it first: this one must be approved anew
+            await self._run("verify", call)
 
     async def begin_external(
         self,

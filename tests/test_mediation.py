@@ -17,6 +17,7 @@ from fmos_core import (
     UnknownTenant,
     VerificationFailed,
 )
+from fmos_core.agent import Tool, run_agent
 from fmos_core.profiles import CapabilityProfile
 from fmos_core.testing import ScriptedBackend, tool_call
 
@@ -82,18 +83,22 @@ def test_the_tool_gate_rejects_unknown_tools_bad_arguments_and_tenants(make):
         )
 
 
-def test_a_repeated_call_passes_the_trust_trap_on_its_approval(make):
-    backend = ScriptedBackend([tool_call("send_email", to="ops")] * 3)
+def test_an_approval_lets_the_model_propose_the_call_until_the_tool_runs(make):
+    backend = ScriptedBackend([tool_call("send_email", to="ops")] * 4)
     fmos = make({"s": backend})
+    ask = lambda: fmos.vfm().invoke("mail ops", tools=[SEND], tenant="acme", session="s1")  # noqa: E731
     with pytest.raises(ApprovalRequired) as held:
-        fmos.vfm().invoke("mail ops", tools=[SEND], tenant="acme", session="s1")
-    fmos.approvals.decide(held.value.approval_id, approve=True, by="lead")
-    again = fmos.vfm().invoke("mail ops", tools=[SEND], tenant="acme", session="s1")
-    assert [t.action for t in again.traps] == [
-        f"approved by lead (approval {held.value.approval_id})"
-    ]
+        ask()
+    approval_id = held.value.approval_id
+    fmos.approvals.decide(approval_id, approve=True, by="lead")
+    for _ in range(2):  # proposing the approved call again does not use the approval up
+        again = ask()
+        assert [t.action for t in again.traps] == [f"approved by lead (approval {approval_id})"]
+    [call] = again.tool_calls
+    run(fmos.mediator.gate_tool_call("default", call, [SEND], identity=ACME))  # the tool runs
+    assert fmos.approvals.get(approval_id).status == "consumed"
     with pytest.raises(ApprovalRequired):  # used up
-        fmos.vfm().invoke("mail ops", tools=[SEND], tenant="acme", session="s1")
+        ask()
 
 
 def test_an_external_call_is_admitted_settled_and_traced(make):
@@ -150,3 +155,19 @@ def test_an_external_call_that_fails_or_reports_no_usage(make):
     with pytest.raises(UnknownTenant):
         run(fmos.mediator.begin_external(model="m", messages=hi, identity=Identity(tenant="x")))
     assert trace_rows(fmos) == 2  # the unknown tenant left no trace
+
+
+def test_the_agent_loop_runs_a_privileged_tool_only_through_the_gate(make):
+    sent: list[str] = []
+    send = Tool(SEND, lambda to: sent.append(to) or "sent")
+    backend = ScriptedBackend(
+        [tool_call("send_email", to="ops"), tool_call("send_email", to="ops"), "done"]
+    )
+    fmos = make({"s": backend})
+    with pytest.raises(ApprovalRequired) as held:
+        run_agent(fmos.vfm(), "mail ops", [send], tenant="acme", session="s1")
+    assert sent == []
+    fmos.approvals.decide(held.value.approval_id, approve=True, by="lead")
+    result = run_agent(fmos.vfm(), "mail ops", [send], tenant="acme", session="s1")
+    assert (sent, result.answer) == (["ops"], "done")
+    assert fmos.approvals.get(held.value.approval_id).status == "consumed"

@@ -76,7 +76,8 @@ class ModelHandler:
 
 
 class TrustHandler:
-    """Lets a privileged tool call through on an unused approval of exactly that call;
+    """Lets a model's privileged tool call through when an unused approval of exactly
+    that call exists (running the tool uses it up, through the kernel's tool gate);
     otherwise persists a pending approval and stops the call."""
 
     def __init__(self, approvals: ApprovalStore | None) -> None:
@@ -92,7 +93,7 @@ class TrustHandler:
             )
         identity = call.request.identity
         tool, arguments = str(trap.snapshot["tool"]), dict(trap.snapshot["arguments"])
-        earlier = self._approvals.consume(
+        earlier = self._approvals.find_approved(
             tenant=identity.tenant, session=identity.session, tool=tool, arguments=arguments
         )
         if earlier is not None:

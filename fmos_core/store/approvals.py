@@ -86,19 +86,30 @@ class ApprovalStore:
         with self._db.engine.connect() as conn:
             return [Approval(**row._mapping) for row in conn.execute(query)]
 
+    def find_approved(
+        self, *, tenant: str, session: str, tool: str, arguments: dict[str, Any]
+    ) -> Approval | None:
+        """An approved, not yet used approval of exactly this tool call, if any."""
+        for approval in self.list(status="approved", tenant=tenant):
+            if (approval.session, approval.tool, approval.arguments) == (session, tool, arguments):
+                return approval
+        return None
+
     def consume(
         self, *, tenant: str, session: str, tool: str, arguments: dict[str, Any]
     ) -> Approval | None:
-        """Use up an approved, not yet used approval of exactly this tool call, if any.
+        """Use up an approved approval of exactly this tool call, if any.
 
-        One approval lets one call through: it moves from ``approved`` to ``consumed``
-        atomically, so two callers cannot both use it.
+        One approval lets one execution through: it moves from ``approved`` to
+        ``consumed`` atomically, so two callers cannot both use it.
         """
-        c = schema.approvals.c
-        candidates = self.list(status="approved", tenant=tenant)
-        for approval in candidates:
-            if (approval.session, approval.tool, approval.arguments) != (session, tool, arguments):
-                continue
+        while True:
+            approval = self.find_approved(
+                tenant=tenant, session=session, tool=tool, arguments=arguments
+            )
+            if approval is None:
+                return None
+            c = schema.approvals.c
             with self._db.begin() as conn:
                 done = conn.execute(
                     update(schema.approvals)
@@ -107,7 +118,6 @@ class ApprovalStore:
                 )
             if done.rowcount == 1:
                 return self.get(approval.id)
-        return None
 
     def decide(
         self, approval_id: str, *, approve: bool, by: str = "cli", reason: str | None = None
