@@ -43,6 +43,12 @@ def test_apply_context_is_the_vfms_context_stage(make):
     terse = run(fmos.mediator.apply_context("terse", hi))
     assert [(m.role, m.content) for m in terse] == [("system", "Be brief."), ("user", "hi")]
     assert run(fmos.mediator.apply_context("plain", hi)) == hi
+    # a call whose messages already went through the policy still names it in provenance
+    backend = ScriptedBackend(["ok"])
+    shaped = make({"s": backend}, vfms={"terse": {"pfms": ["s"], "system_prompt": "Be brief."}})
+    response = shaped.vfm("terse").invoke(terse)
+    assert response.provenance.policies == ["system_prompt:terse"]
+    assert [m.content for m in backend.requests[0].messages] == ["Be brief.", "hi"]  # not doubled
 
 
 def test_the_tool_gate_holds_privileged_calls_and_lets_an_approval_through_once(make):

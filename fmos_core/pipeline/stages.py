@@ -84,10 +84,16 @@ class Context(Stage):
 
     async def run(self, call: Call) -> None:
         prompt = self._system_prompts.get(call.vfm_name)
-        if prompt and call.request.messages[0].role != "system":
+        if not prompt:
+            return
+        first = call.request.messages[0]
+        if first.role != "system":
             messages = [Message(role="system", content=prompt), *call.request.messages]
             call.request = call.request.model_copy(update={"messages": messages})
-            call.provenance_policies.append(f"system_prompt:{call.vfm_name}")
+        elif first.content != prompt:
+            return  # the caller's own system message stands
+        # inserted now, or already in place (a harness applied the policy earlier)
+        call.provenance_policies.append(f"system_prompt:{call.vfm_name}")
 
 
 class TrapCheck(Stage):
