@@ -65,9 +65,7 @@ async def arun_agent(
     run = AgentRun(messages=[Message(role="user", content=prompt)])
     tool_choice = first_tool_choice
     for _ in range(max_steps):
-        response = await vfm.ainvoke(
-            run.messages, tools=specs, tool_choice=tool_choice, **options
-        )
+        response = await vfm.ainvoke(run.messages, tools=specs, tool_choice=tool_choice, **options)
         run.responses.append(response)
         run.messages.append(response.message)
         if not response.tool_calls:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from fmos_core.context.config import PolicySpec
 from fmos_core.contract import Privilege
 from fmos_core.errors import ConfigError
 
@@ -42,6 +43,7 @@ class VFMConfig(_Strict):
     pfms: list[str] = Field(min_length=1)
     system_prompt: str | None = None
     allow_downgrade: bool = False
+    context: list[PolicySpec] = Field(default_factory=list)  # context policies, in order
 
 
 class TenantConfig(_Strict):

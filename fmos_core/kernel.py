@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from fmos_core._sync import SyncBridge
 from fmos_core.backends import Backend
 from fmos_core.config import Config, TenantConfig, explain
+from fmos_core.context.policies import ContextPolicy
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.mediation import Mediator
@@ -57,7 +58,8 @@ _T = TypeVar("_T")
 class FMOS:
     """An FMOS kernel. ``FMOS()`` serves VFM ``default`` on the embedded model.
 
-    ``backends`` replaces configured drivers by ready instances (tests, embedding).
+    ``backends`` replaces configured drivers by ready instances (tests, embedding);
+    ``policies`` adds context policies in code, per VFM, after the configured ones.
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class FMOS:
         *,
         backends: dict[str, Backend] | None = None,
         registry: DriverRegistry | None = None,
+        policies: dict[str, list[ContextPolicy]] | None = None,
     ) -> None:
         self.config = config = config or Config()
         self.pfms = self._build_pfms(config, backends or {}, registry or DriverRegistry())
@@ -87,7 +90,13 @@ class FMOS:
         self.pipeline = Pipeline(
             [
                 Admit(frozenset(config.tenants), accounts),
-                Context({n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt}),
+                Context(
+                    {n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt},
+                    {
+                        n: [*(spec.build() for spec in v.context), *(policies or {}).get(n, [])]
+                        for n, v in config.vfms.items()
+                    },
+                ),
                 TrapCheck(self.traps),
                 Route(accounts),
                 Execute(),

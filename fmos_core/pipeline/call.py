@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from fmos_core.backends import Backend, Completion
 from fmos_core.config import TenantConfig, VFMConfig
-from fmos_core.contract import Provenance, Request, Response, TrapRecord
+from fmos_core.contract import Message, Provenance, Request, Response, TrapRecord
 from fmos_core.profiles import CapabilityProfile
 from fmos_core.store.budgets import Reservation
 from fmos_core.store.traces import Span
@@ -60,6 +60,11 @@ class Call:
         count = pfm.backend.count_tokens(self.request)
         self._counted[pfm.name] = (self.request, count)
         return count
+
+    def prompt_tokens_of(self, messages: list[Message]) -> int:
+        """Prompt tokens on the call's pFM if ``messages`` replaced the request's."""
+        request = self.request.model_copy(update={"messages": messages})
+        return self.pfm.backend.count_tokens(request)
 
     def estimate(self, pfm: PFM) -> tuple[int, float]:
         """(tokens, cost) to reserve for this call on ``pfm``."""

@@ -13,6 +13,7 @@ from typing import ClassVar
 from jsonschema import Draft202012Validator
 
 from fmos_core.backends import Completion
+from fmos_core.context.policies import ContextPolicy, Window
 from fmos_core.contract import Message, Privilege, Response, Usage
 from fmos_core.errors import BudgetExceeded, UnknownTenant, VerificationFailed
 from fmos_core.pipeline.accounts import Accounts
@@ -71,18 +72,41 @@ class Admit(Stage):
 
 
 class Context(Stage):
-    """Builds the working set the pFM sees: the VFM's system prompt, then policies."""
+    """Builds the working set the pFM sees: the VFM's system prompt, then its policies.
+
+    Each policy that changes the messages is named in provenance (``policy:NAME``).
+    """
 
     name = "context"
 
-    def __init__(self, system_prompts: dict[str, str]) -> None:
+    def __init__(
+        self,
+        system_prompts: dict[str, str],
+        policies: dict[str, list[ContextPolicy]] | None = None,
+    ) -> None:
         self._system_prompts = system_prompts
+        self._policies = {vfm: list(ps) for vfm, ps in (policies or {}).items() if ps}
 
     @property
     def active(self) -> bool:
-        return bool(self._system_prompts)
+        return bool(self._system_prompts or self._policies)
 
     async def run(self, call: Call) -> None:
+        self._system_prompt(call)
+        policies = self._policies.get(call.vfm_name)
+        if not policies:
+            return
+        window = Window(count_tokens=lambda ms: call.prompt_tokens_of(ms))
+        messages = list(call.request.messages)
+        for policy in policies:
+            shaped = policy.apply(messages, window)
+            if shaped is not messages:
+                messages = shaped
+                call.provenance_policies.append(f"policy:{policy.name}")
+        if messages != call.request.messages:
+            call.request = call.request.model_copy(update={"messages": messages})
+
+    def _system_prompt(self, call: Call) -> None:
         prompt = self._system_prompts.get(call.vfm_name)
         if not prompt:
             return
