@@ -27,6 +27,7 @@ from fmos_core.context.policies import ContextPolicy
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.mediation import Mediator
+from fmos_core.memory import AgentFS
 from fmos_core.pipeline import (
     PFM,
     Admit,
@@ -164,6 +165,11 @@ class FMOS:
     def kv(self) -> KeyValueStore:
         """The tenant-scoped key-value tier of the state store."""
         return KeyValueStore(_need(self.db, "the key-value store"))
+
+    @property
+    def fs(self) -> AgentFS:
+        """The agent filesystem tier: files, state, tool-call log, snapshots per session."""
+        return AgentFS(_need(self.db, "the agent filesystem"))
 
     @property
     def approvals(self) -> ApprovalStore:

@@ -8,7 +8,7 @@ Example:
 
 from __future__ import annotations
 
-from fmos_core.cli import approvals, budget, chat, doctor, traces  # noqa: F401  (registers commands)
+from fmos_core.cli import approvals, budget, chat, doctor, fs, traces  # noqa: F401  (registers commands)
 from fmos_core.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -24,9 +24,24 @@ def _create_kv(conn: Connection) -> None:
     schema.kv.create(conn)
 
 
+def _create_agent_filesystem(conn: Connection) -> None:
+    tables = [
+        schema.fs_blobs,
+        schema.fs_versions,
+        schema.fs_files,
+        schema.fs_state,
+        schema.fs_tool_calls,
+        schema.fs_snapshots,
+        schema.fs_snapshot_files,
+        schema.fs_snapshot_state,
+    ]
+    schema.metadata.create_all(conn, tables=tables)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_traces_budgets_approvals", _create_v1_tables),
     ("0002_key_value", _create_kv),
+    ("0003_agent_filesystem", _create_agent_filesystem),
 ]
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Float,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -118,4 +119,86 @@ kv = Table(
     Column("kind", String(100), nullable=False),
     Column("value", LargeBinary, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+# The agent filesystem (fmos_core.memory): content per tenant, immutable versions
+# (a handle names one), the current tree, session state, the tool-call log, snapshots.
+fs_blobs = Table(
+    "fs_blobs",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+fs_versions = Table(
+    "fs_versions",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("session", String(200), primary_key=True),
+    Column("handle", String(40), primary_key=True),
+    Column("path", String(1000), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+fs_files = Table(
+    "fs_files",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("session", String(200), primary_key=True),
+    Column("path", String(1000), primary_key=True),
+    Column("handle", String(40), nullable=False),
+)
+
+fs_state = Table(
+    "fs_state",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("session", String(200), primary_key=True),
+    Column("key", String(500), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+fs_tool_calls = Table(
+    "fs_tool_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(200), nullable=False),
+    Column("session", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("arguments", Text, nullable=False),
+    Column("result_summary", Text, nullable=False),
+    Column("handle", String(40)),
+    Index("ix_fs_tool_calls_scope", "tenant", "session", "id"),
+)
+
+fs_snapshots = Table(
+    "fs_snapshots",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant", String(200), nullable=False),
+    Column("session", String(200), nullable=False),
+    Column("label", String(500)),
+    Column("created_at", Float, nullable=False),
+    Index("ix_fs_snapshots_scope", "tenant", "session"),
+)
+
+fs_snapshot_files = Table(
+    "fs_snapshot_files",
+    metadata,
+    Column("snapshot_id", String(40), primary_key=True),
+    Column("path", String(1000), primary_key=True),
+    Column("handle", String(40), nullable=False),
+)
+
+fs_snapshot_state = Table(
+    "fs_snapshot_state",
+    metadata,
+    Column("snapshot_id", String(40), primary_key=True),
+    Column("key", String(500), primary_key=True),
+    Column("value", Text, nullable=False),
 )
