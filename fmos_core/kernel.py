@@ -97,6 +97,7 @@ class FMOS:
                         n: [*(spec.build() for spec in v.context), *(policies or {}).get(n, [])]
                         for n, v in config.vfms.items()
                     },
+                    AgentFS(self.db) if self.db is not None else None,
                 ),
                 TrapCheck(self.traps),
                 Route(accounts),

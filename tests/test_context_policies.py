@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from fmos_core import FMOS, Config, ConfigError, Message, ToolCall
+from fmos_core import (
+    FMOS,
+    Config,
+    ConfigError,
+    ContextWindowExceeded,
+    Message,
+    ToolCall,
+    UnknownRecord,
+)
 from fmos_core.context import (
+    OffloadToolOutputs,
     PruneObservations,
     RecencyWindow,
     SummariseOverBudget,
@@ -161,3 +172,96 @@ def test_a_recency_window_cuts_real_prompt_tokens_on_the_embedded_model(tmp_path
         cut = windowed.vfm().invoke(history, max_tokens=4)
     assert cut.usage.input_tokens < full.usage.input_tokens / 3
     assert cut.provenance.policies == ["policy:recency_window"]
+
+
+# --- size-based offload to the agent filesystem ----------------------------------------------
+
+
+def offload_kernel(tmp_path, backend: ScriptedBackend, max_bytes: int = 1000) -> FMOS:
+    config = Config.parse(
+        {
+            "state": {"url": f"sqlite:///{tmp_path}/s.db"},
+            "pfms": {"s": {"driver": "scripted"}},
+            "vfms": {
+                "default": {
+                    "pfms": ["s"],
+                    "context": [{"policy": "offload_tool_outputs", "max_bytes": max_bytes}],
+                }
+            },
+            "tenants": {"default": {}, "acme": {}, "globex": {}},
+        }
+    )
+    return FMOS(config, backends={"s": backend})
+
+
+def big_json(n: int) -> str:
+    return json.dumps({"items": [{"id": i, "name": f"item {i}"} for i in range(n)], "total": n})
+
+
+def test_a_large_tool_output_is_offloaded_with_a_handle_shape_and_summary(tmp_path) -> None:
+    backend = ScriptedBackend(["ok", "ok"])
+    payload = big_json(500)  # ~20 KB
+    history = [
+        *tool_exchange(1, 10)[:1],
+        Message(role="tool", tool_call_id="c1", name="fetch", content=payload),
+    ]
+    with offload_kernel(tmp_path, backend) as fmos:
+        first = fmos.vfm().invoke(history, tenant="acme", session="s1")
+        stub = backend.requests[0].messages[-1].content
+        [handle] = first.provenance.memory_handles
+        assert first.provenance.policies == ["policy:offload_tool_outputs"]
+        assert stub.startswith(
+            f"[output of fetch offloaded: {len(payload)} bytes, handle {handle};"
+        )
+        assert "shape: object{items: array[500], total: int}" in stub
+        assert len(stub) < 600
+        # every offloaded byte comes back through the handle, in this tenant's session only
+        assert fmos.fs.read("acme", "s1", handle) == payload.encode()
+        with pytest.raises(UnknownRecord):
+            fmos.fs.read("globex", "s1", handle)
+        # the caller resends its history: the same output keeps the same handle
+        second = fmos.vfm().invoke(history, tenant="acme", session="s1")
+        assert second.provenance.memory_handles == [handle]
+        assert history[-1].content == payload  # the caller's history is untouched
+
+
+def test_small_outputs_and_kernels_without_state_are_left_alone(tmp_path) -> None:
+    backend = ScriptedBackend(["ok"])
+    small = [*tool_exchange(1, 10)]
+    with offload_kernel(tmp_path, backend) as fmos:
+        response = fmos.vfm().invoke(small)
+        assert backend.requests[0].messages[-1].content == "x" * 10
+        assert response.provenance.memory_handles == []
+    stateless = OffloadToolOutputs(max_bytes=1)
+    assert stateless.apply(small, Window()) is small  # nowhere to offload: unchanged
+
+
+@pytest.mark.model
+def test_offload_lets_a_too_large_output_fit_the_embedded_model(tmp_path) -> None:
+    payload = big_json(150)
+    history = [
+        Message(role="user", content="How many items are there?"),
+        *tool_exchange(1, 10)[:1],
+        Message(role="tool", tool_call_id="c1", name="fetch", content=payload),
+    ]
+
+    def kernel(name: str, context: list[dict]) -> FMOS:
+        return FMOS(
+            Config.parse(
+                {
+                    "state": {"url": f"sqlite:///{tmp_path}/{name}.db"},
+                    "vfms": {"default": {"pfms": ["smollm2"], "context": context}},
+                }
+            )
+        )
+
+    with (
+        kernel("plain", []) as plain,
+        kernel("offload", [{"policy": "offload_tool_outputs", "max_bytes": 2000}]) as offloading,
+    ):
+        with pytest.raises(ContextWindowExceeded):  # ~2,600 tokens: more than the window
+            plain.vfm().invoke(history, max_tokens=4)
+        cut = offloading.vfm().invoke(history, max_tokens=4)
+        [handle] = cut.provenance.memory_handles
+        assert offloading.fs.read("default", "default", handle) == payload.encode()
+    assert cut.usage.input_tokens < 400

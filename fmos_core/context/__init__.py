@@ -1,7 +1,7 @@
 """The Data Agent's context policies: declarative rules for what a pFM sees."""
 
+from fmos_core.context.offload import OffloadToolOutputs, describe_shape
 from fmos_core.context.policies import (
-    POLICIES,
     ContextPolicy,
     PruneObservations,
     RecencyWindow,
@@ -11,11 +11,12 @@ from fmos_core.context.policies import (
 from fmos_core.context.summarise import extractive_summary
 
 __all__ = [
-    "POLICIES",
     "ContextPolicy",
+    "OffloadToolOutputs",
     "PruneObservations",
     "RecencyWindow",
     "SummariseOverBudget",
     "Window",
+    "describe_shape",
     "extractive_summary",
 ]

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fmos_core.context.offload import OffloadToolOutputs
 from fmos_core.context.policies import (
     ContextPolicy,
     PruneObservations,
@@ -53,7 +54,16 @@ class SummariseOverBudgetSpec(_Spec):
         )
 
 
+class OffloadToolOutputsSpec(_Spec):
+    policy: Literal["offload_tool_outputs"]
+    max_bytes: int = Field(ge=1)
+    summary_chars: int = Field(default=300, ge=40)
+
+    def build(self) -> ContextPolicy:
+        return OffloadToolOutputs(max_bytes=self.max_bytes, summary_chars=self.summary_chars)
+
+
 PolicySpec = Annotated[
-    RecencyWindowSpec | PruneObservationsSpec | SummariseOverBudgetSpec,
+    RecencyWindowSpec | PruneObservationsSpec | SummariseOverBudgetSpec | OffloadToolOutputsSpec,
     Field(discriminator="policy"),
 ]

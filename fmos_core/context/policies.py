@@ -8,7 +8,6 @@ own history is never modified.
 
 Example:
     >>> from fmos_core.contract import Message
-from fmos_core.errors import ConfigError
     >>> msgs = [Message(role="user", content=str(i)) for i in range(5)]
     >>> [m.content for m in RecencyWindow(keep_last=2).apply(msgs, Window())]
     ['3', '4']
@@ -28,11 +27,13 @@ from fmos_core.errors import ConfigError
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """What a policy may know about the pFM: how to count tokens of messages."""
+    """What a policy may use: a token counter for the pFM, and (with a state store)
+    ``offload(path, text) -> handle``, which keeps text in the session's agent filesystem."""
 
     count_tokens: Callable[[list[Message]], int] = lambda ms: sum(
         len(m.content.encode()) // 2 + 8 for m in ms
     )
+    offload: Callable[[str, str], str] | None = None
 
 
 class ContextPolicy(abc.ABC):
@@ -45,7 +46,7 @@ class ContextPolicy(abc.ABC):
         """The messages to send; return ``messages`` itself when nothing changes."""
 
 
-def _at_least(policy: ContextPolicy, field: str, minimum: int) -> None:
+def at_least(policy: ContextPolicy, field: str, minimum: int) -> None:
     value = getattr(policy, field)
     if not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{policy.name}: {field} must be an integer ≥ {minimum}, got {value!r}")
@@ -73,7 +74,7 @@ class RecencyWindow(ContextPolicy):
     name: ClassVar[str] = "recency_window"
 
     def __post_init__(self) -> None:
-        _at_least(self, "keep_last", 1)
+        at_least(self, "keep_last", 1)
 
     def apply(self, messages: list[Message], window: Window) -> list[Message]:
         head = _system_prefix(messages)
@@ -96,7 +97,7 @@ class PruneObservations(ContextPolicy):
     name: ClassVar[str] = "prune_observations"
 
     def __post_init__(self) -> None:
-        _at_least(self, "keep_last", 0)
+        at_least(self, "keep_last", 0)
 
     def apply(self, messages: list[Message], window: Window) -> list[Message]:
         tool_turns = [i for i, m in enumerate(messages) if m.role == "tool"]
@@ -126,9 +127,9 @@ class SummariseOverBudget(ContextPolicy):
     name: ClassVar[str] = "summarise_over_budget"
 
     def __post_init__(self) -> None:
-        _at_least(self, "max_tokens", 16)
-        _at_least(self, "keep_last", 0)
-        _at_least(self, "summary_chars", 40)
+        at_least(self, "max_tokens", 16)
+        at_least(self, "keep_last", 0)
+        at_least(self, "summary_chars", 40)
 
     def apply(self, messages: list[Message], window: Window) -> list[Message]:
         if window.count_tokens(messages) <= self.max_tokens:
@@ -146,8 +147,3 @@ class SummariseOverBudget(ContextPolicy):
             content="Summary of earlier turns: " + extractive_summary(text, self.summary_chars),
         )
         return [*messages[:head], summary, *recent]
-
-
-POLICIES: dict[str, type[ContextPolicy]] = {
-    p.name: p for p in (RecencyWindow, PruneObservations, SummariseOverBudget)
-}

@@ -48,6 +48,7 @@ class Call:
     response: Response | None = None
     spans: list[Span] = field(default_factory=list)
     provenance_policies: list[str] = field(default_factory=list)
+    memory_handles: list[str] = field(default_factory=list)  # memory that shaped the call
     error: BaseException | None = None  # how the call ended, for the settle stage
     streaming: bool = False  # the pFM began streaming: spend is unknown until it ends
     _counted: dict[str, tuple[Request, int]] = field(default_factory=dict)
@@ -77,5 +78,7 @@ class Call:
 
     def provenance(self) -> Provenance:
         return Provenance.model_construct(
-            policies=self.provenance_policies, prompt_versions={}, memory_handles=[]
+            policies=self.provenance_policies,
+            prompt_versions={},
+            memory_handles=self.memory_handles,
         )

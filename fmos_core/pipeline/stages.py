@@ -15,7 +15,8 @@ from jsonschema import Draft202012Validator
 from fmos_core.backends import Completion
 from fmos_core.context.policies import ContextPolicy, Window
 from fmos_core.contract import Message, Privilege, Response, Usage
-from fmos_core.errors import BudgetExceeded, UnknownTenant, VerificationFailed
+from fmos_core.errors import BudgetExceeded, UnknownRecord, UnknownTenant, VerificationFailed
+from fmos_core.memory import AgentFS
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
 from fmos_core.traps import Trap, TrapTable
@@ -83,8 +84,10 @@ class Context(Stage):
         self,
         system_prompts: dict[str, str],
         policies: dict[str, list[ContextPolicy]] | None = None,
+        fs: AgentFS | None = None,
     ) -> None:
         self._system_prompts = system_prompts
+        self._fs = fs
         self._policies = {vfm: list(ps) for vfm, ps in (policies or {}).items() if ps}
 
     @property
@@ -96,7 +99,8 @@ class Context(Stage):
         policies = self._policies.get(call.vfm_name)
         if not policies:
             return
-        window = Window(count_tokens=lambda ms: call.prompt_tokens_of(ms))
+        offload = None if self._fs is None else (lambda path, text: self._offload(call, path, text))
+        window = Window(count_tokens=call.prompt_tokens_of, offload=offload)
         messages = list(call.request.messages)
         for policy in policies:
             shaped = policy.apply(messages, window)
@@ -105,6 +109,16 @@ class Context(Stage):
                 call.provenance_policies.append(f"policy:{policy.name}")
         if messages != call.request.messages:
             call.request = call.request.model_copy(update={"messages": messages})
+
+    def _offload(self, call: Call, path: str, text: str) -> str:
+        assert self._fs is not None
+        tenant, session = call.request.identity.tenant, call.request.identity.session
+        try:  # the path carries a content hash: an existing file holds these very bytes
+            handle = self._fs.stat(tenant, session, path).id
+        except UnknownRecord:
+            handle = self._fs.write(tenant, session, path, text).id
+        call.memory_handles.append(handle)
+        return handle
 
     def _system_prompt(self, call: Call) -> None:
         prompt = self._system_prompts.get(call.vfm_name)
