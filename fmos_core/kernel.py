@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from fmos_core._sync import SyncBridge
 from fmos_core.backends import Backend
 from fmos_core.config import Config, TenantConfig, explain
+from fmos_core.context.knowledge import MemoryRecall
 from fmos_core.context.policies import ContextPolicy
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
@@ -88,6 +89,10 @@ class FMOS:
             accounts = Accounts(self._ledger, self._writer)
         traces = self._writer if config.state.trace else None
         self.traps = default_trap_table(accounts, self._approvals)
+        if self.db is not None:  # the knowledge trap: named memory is paged into the window
+            recall = MemoryRecall(AgentFS(self.db), accounts)
+            self.traps.add_detector(recall.detect)
+            self.traps.register("knowledge", recall)
         self.pipeline = Pipeline(
             [
                 Admit(frozenset(config.tenants), accounts),

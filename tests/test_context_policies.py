@@ -265,3 +265,31 @@ def test_offload_lets_a_too_large_output_fit_the_embedded_model(tmp_path) -> Non
         [handle] = cut.provenance.memory_handles
         assert offloading.fs.read("default", "default", handle) == payload.encode()
     assert cut.usage.input_tokens < 400
+
+
+# --- the knowledge trap: named memory is paged into the window -----------------------------
+
+
+def test_naming_a_handle_or_a_file_pages_it_in_and_reserves_for_it(tmp_path) -> None:
+    backend = ScriptedBackend(["ok", "ok", "ok"])
+    with offload_kernel(tmp_path, backend) as fmos:
+        fmos.budgets.set("acme", tokens=100_000)
+        plan = fmos.fs.write("acme", "s1", "notes/plan.md", "Step 1: buy milk. Step 2: pay rent.")
+        response = fmos.vfm().invoke(
+            f"What does {plan.id} say?", tenant="acme", session="s1", max_tokens=8
+        )
+        sent = backend.requests[0].messages
+        assert sent[0].kind == "page" and "Step 2: pay rent." in sent[0].content
+        assert sent[-1].content == f"What does {plan.id} say?"
+        assert [(t.type, t.action) for t in response.traps] == [
+            ("knowledge", "added 1 item(s) from memory")
+        ]
+        assert response.provenance.memory_handles == [plan.id]
+        # the reservation covered the paged-in prompt: nothing reserved is left, usage counted
+        status = fmos.budgets.show("acme")
+        assert status.tokens_reserved == 0 and status.tokens_used == response.usage.total_tokens
+        by_path = fmos.vfm().invoke("Summarise notes/plan.md", tenant="acme", session="s1")
+        assert by_path.provenance.memory_handles == [plan.id]
+        # another tenant naming the same handle gets nothing from this tenant's memory
+        foreign = fmos.vfm().invoke(f"What does {plan.id} say?", tenant="globex", session="s1")
+        assert foreign.traps == [] and foreign.provenance.memory_handles == []

@@ -354,7 +354,7 @@ def test_a_knowledge_detector_and_handler_plug_into_the_trap_check(make):
     assert [(t.type, t.action) for t in response.traps] == [("knowledge", "added 1 fact")]
     assert fmos.traces.get(response.trace_id).traps[0]["type"] == "knowledge"
     backend2 = ScriptedBackend(["no"])
-    other = make({"s": backend2})
+    other = make({"s": backend2}, state=False)  # no state: no memory recall handler
     other.traps.add_detector(needs_fact)  # no handler registered: recorded, not acted on
     assert other.vfm().invoke("capital of norway?").traps[0].action == "unhandled"
 
