@@ -18,7 +18,7 @@ from fmos_core.contract import Identity, ToolCall
 from fmos_core.kernel import FMOS
 from fmos_core.mediation import ExternalCall
 from fmos_core.profiles import CapabilityProfile
-from fmos_langchain._messages import to_contract
+from fmos_langchain.messages import to_contract
 
 
 class FMOSCallbackHandler(BaseCallbackHandler):

@@ -25,7 +25,8 @@ from fmos_core.contract import Message, Response, StreamEvent, ToolSpec
 from fmos_core.errors import BadRequest
 from fmos_core.kernel import FMOS
 from fmos_core.vfm import VFM
-from fmos_langchain._messages import (
+from fmos_langchain._tools import ToolLike, to_spec, to_specs, to_tool_choice, tool_name
+from fmos_langchain.messages import (
     PROVIDER,
     last_chunk,
     text_chunk,
@@ -33,7 +34,6 @@ from fmos_langchain._messages import (
     to_contract,
     tool_chunk,
 )
-from fmos_langchain._tools import ToolLike, to_spec, to_specs, to_tool_choice, tool_name
 
 # per-call keyword arguments (from ``invoke(..., **kw)`` or ``bind``) that become VFM options
 _CALL_OPTIONS = frozenset(

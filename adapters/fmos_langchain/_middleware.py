@@ -12,8 +12,8 @@ from langgraph.types import Command
 
 from fmos_core.contract import Identity, Message, Privilege, ToolCall, ToolSpec
 from fmos_core.kernel import FMOS
-from fmos_langchain._messages import from_contract, to_contract
 from fmos_langchain._tools import to_spec
+from fmos_langchain.messages import from_contract, to_contract
 
 ToolResult = ToolMessage | Command[Any]
 

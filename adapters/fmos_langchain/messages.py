@@ -1,4 +1,5 @@
-"""LangChain messages to contract ``Message``s, and ``Response``s back to ``AIMessage``s."""
+"""LangChain messages to contract ``Message``s and back: shared by the LangChain and
+LangGraph adapters (``fmos[langgraph]`` installs ``fmos[langchain]``)."""
 
 from __future__ import annotations
 
