@@ -14,6 +14,7 @@ through its handle and compared byte for byte.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import tempfile
@@ -108,7 +109,7 @@ def main() -> None:
             plain.append(count(history))
             messages = history
             for policy in policies:
-                messages = policy.apply(messages, window)
+                messages = asyncio.run(policy.apply(messages, window))
             shaped.append(count(messages))
         intact = sum(fs.read(TENANT, SESSION, h) == data for h, data in offloaded.items())
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -44,6 +44,9 @@ class VFMConfig(_Strict):
     system_prompt: str | None = None
     allow_downgrade: bool = False
     context: list[PolicySpec] = Field(default_factory=list)  # context policies, in order
+    summariser: Literal["extractive", "model"] = "extractive"  # who writes policies' summaries
+    summary_pfm: str | None = None  # for "model": default the embedded pFM, else the first
+    recall: bool = True  # offer the kernel's recall tool while handles are in the window
 
 
 class TenantConfig(_Strict):
@@ -70,6 +73,19 @@ class StateConfig(_Strict):
         return f"sqlite:///{fmos_home() / 'state.db'}"
 
 
+class MemoryConfig(_Strict):
+    """The vector tier: ``vector`` names an index driver (``"chroma"``), off when absent.
+
+    ``options`` go to the driver; ``path`` defaults to ``$FMOS_HOME/vectors``.
+    """
+
+    vector: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    def resolved_options(self) -> dict[str, Any]:
+        return {"path": str(fmos_home() / "vectors"), **self.options}
+
+
 def fmos_home() -> Path:
     """``$FMOS_HOME``, default ``./.fmos``."""
     return Path(os.environ.get("FMOS_HOME", ".fmos"))
@@ -91,6 +107,7 @@ class Config(_Strict):
     """The whole FMOS configuration. Sections default to the embedded setup."""
 
     state: StateConfig = Field(default_factory=StateConfig)
+    memory: MemoryConfig = Field(default_factory=MemoryConfig)
     pfms: dict[str, PFMConfig] = Field(default_factory=_default_pfms)
     vfms: dict[str, VFMConfig] = Field(default_factory=_default_vfms)
     tenants: dict[str, TenantConfig] = Field(default_factory=_default_tenants)
@@ -99,14 +116,26 @@ class Config(_Strict):
     def _check_references(self) -> Config:
         for name, vfm in self.vfms.items():
             missing = [p for p in vfm.pfms if p not in self.pfms]
+            if vfm.summary_pfm is not None and vfm.summary_pfm not in self.pfms:
+                missing.append(vfm.summary_pfm)
             if missing:
                 raise ValueError(
-                    f"vfms.{name}.pfms names {', '.join(map(repr, missing))}, which no "
+                    f"vfms.{name} names {', '.join(map(repr, missing))}, which no "
                     f"[pfms.*] table declares (declared: {', '.join(self.pfms) or 'none'})"
                 )
         if not self.vfms:
             raise ValueError("declare at least one [vfms.NAME] table")
+        if self.memory.vector is not None and not self.state.enabled:
+            raise ValueError("[memory] vector needs the state store; set [state] enabled = true")
         return self
+
+    def summary_pfm(self, vfm: str) -> str:
+        """The pFM that writes ``vfm``'s summaries: named, else embedded, else its first."""
+        config = self.vfms[vfm]
+        if config.summary_pfm is not None:
+            return config.summary_pfm
+        embedded = [name for name, p in self.pfms.items() if p.driver == "llamacpp"]
+        return embedded[0] if embedded else config.pfms[0]
 
     @classmethod
     def load(cls, path: str | Path) -> Config:

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from enum import IntEnum
 from typing import Any, Literal
 
@@ -63,12 +64,21 @@ class ToolCall(_Strict):
     arguments: dict[str, Any] = Field(default_factory=dict)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class Message(_Strict):
-    """One chat message. ``kind`` lets context policies tell messages apart.
+    r"""One chat message. ``kind`` lets context policies tell messages apart.
+
+    ``content`` is Unicode text: bytes that were not valid UTF-8 and arrive as lone
+    surrogates (Python's ``surrogateescape``) become U+FFFD, so every message can be
+    encoded, counted, stored and sent. Binary data belongs in the agent filesystem.
 
     Example:
         >>> Message(role="tool", content="42", tool_call_id="call_1").kind
         'text'
+        >>> Message(role="user", content=b"ok\xff".decode("utf-8", "surrogateescape")).content
+        'ok�'
     """
 
     role: Role
@@ -77,6 +87,13 @@ class Message(_Strict):
     tool_call_id: str | None = None
     name: str | None = None
     kind: MessageKind = "text"
+
+    @field_validator("content")
+    @classmethod
+    def _unicode_text(cls, value: str) -> str:
+        if value.isascii():
+            return value
+        return _LONE_SURROGATE.sub("\ufffd", value)
 
     @model_validator(mode="after")
     def _check_shape(self) -> Message:

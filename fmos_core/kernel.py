@@ -24,11 +24,14 @@ from fmos_core._sync import SyncBridge
 from fmos_core.backends import Backend
 from fmos_core.config import Config, TenantConfig, explain
 from fmos_core.context.knowledge import MemoryRecall
+from fmos_core.context.model_summary import ModelSummariser
 from fmos_core.context.policies import ContextPolicy
+from fmos_core.context.recall import Recall
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.mediation import Mediator
 from fmos_core.memory import AgentFS
+from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline import (
     PFM,
     Admit,
@@ -36,6 +39,7 @@ from fmos_core.pipeline import (
     Context,
     Execute,
     Pipeline,
+    Reserve,
     Route,
     Settle,
     TrapCheck,
@@ -43,7 +47,7 @@ from fmos_core.pipeline import (
 )
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.handlers import default_trap_table
-from fmos_core.registry import DriverRegistry
+from fmos_core.registry import DriverRegistry, load_vector_index
 from fmos_core.store import (
     ApprovalStore,
     BudgetLedger,
@@ -87,6 +91,11 @@ class FMOS:
             # a kernel never closed still writes what it queued when collected or at exit
             weakref.finalize(self, self._writer.close)
             accounts = Accounts(self._ledger, self._writer)
+        self.indexer: MemoryIndexer | None = None
+        if config.memory.vector is not None:
+            index = load_vector_index(config.memory.vector, config.memory.resolved_options())
+            self.indexer = MemoryIndexer(index)
+            weakref.finalize(self, self.indexer.close)
         traces = self._writer if config.state.trace else None
         self.traps = default_trap_table(accounts, self._approvals)
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
@@ -95,15 +104,9 @@ class FMOS:
             self.traps.register("knowledge", recall)
         self.pipeline = Pipeline(
             [
-                Admit(frozenset(config.tenants), accounts),
-                Context(
-                    {n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt},
-                    {
-                        n: [*(spec.build() for spec in v.context), *(policies or {}).get(n, [])]
-                        for n, v in config.vfms.items()
-                    },
-                    AgentFS(self.db) if self.db is not None else None,
-                ),
+                Admit(frozenset(config.tenants)),
+                self._context_stage(config, policies or {}, accounts),
+                Reserve(accounts),
                 TrapCheck(self.traps),
                 Route(accounts),
                 Execute(),
@@ -115,6 +118,26 @@ class FMOS:
         self.loop = SyncBridge()
         self._vfms = {name: VFM(self, name, vfm) for name, vfm in config.vfms.items()}
         self.mediator = Mediator(self)
+
+    def _context_stage(
+        self, config: Config, policies: dict[str, list[ContextPolicy]], accounts: Accounts | None
+    ) -> Context:
+        fs = AgentFS(self.db) if self.db is not None else None
+        return Context(
+            {n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt},
+            {
+                n: [*(spec.build() for spec in v.context), *policies.get(n, [])]
+                for n, v in config.vfms.items()
+            },
+            fs,
+            summarisers={
+                n: ModelSummariser(self.pfms[config.summary_pfm(n)])
+                for n, v in config.vfms.items()
+                if v.summariser == "model"
+            },
+            recall=Recall(fs, accounts) if fs is not None else None,
+            indexer=self.indexer,
+        )
 
     @classmethod
     def from_config(cls, path: str | Path, **kwargs: object) -> FMOS:
@@ -187,10 +210,19 @@ class FMOS:
             self._writer.flush()
         return TraceReader(_need(self.db, "traces"))
 
+    @property
+    def vectors(self) -> MemoryIndexer:
+        """The vector tier (``[memory] vector``): ingest documents, query per tenant."""
+        if self.indexer is None:
+            raise ConfigError('the vector tier is off; set [memory] vector = "chroma"')
+        return self.indexer
+
     def flush(self) -> None:
-        """Wait until every trace and settlement submitted so far is durable."""
+        """Wait until every trace, settlement and queued index item is durable."""
         if self._writer is not None:
             self._writer.flush()
+        if self.indexer is not None:
+            self.indexer.flush()
 
     async def aclose(self) -> None:
         """Close the drivers' resources that belong to the running loop."""
@@ -201,6 +233,8 @@ class FMOS:
         """Flush traces and settlements, close drivers and loops, close the store."""
         if self._writer is not None:
             self._writer.close()
+        if self.indexer is not None:
+            self.indexer.close()
         self.loop.run(self.aclose())
         for loop in self.loop.loops():  # drivers' resources bound to other FMOS loops
             if not loop.is_running():

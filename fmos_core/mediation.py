@@ -116,6 +116,7 @@ class Mediator:
         )
         try:
             await self._run("admit", call)
+            await self._run("reserve", call)
             await self._run("trap_check", call)
         except BaseException as exc:
             call.error = exc

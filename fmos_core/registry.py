@@ -8,13 +8,18 @@ Example:
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from typing import Any, TypeVar
 
 from fmos_core.backends import Backend
 from fmos_core.errors import ConfigError, DriverNotInstalled
+from fmos_core.memory.vector import VectorIndex
 
 BACKENDS_GROUP = "fmos.backends"
+VECTOR_INDEXES_GROUP = "fmos.vector_indexes"
 
-_EXTRA_FOR_DRIVER = {"llamacpp": "llamacpp", "openai": "openai"}
+_T = TypeVar("_T")
+
+_EXTRA_FOR_DRIVER = {"llamacpp": "llamacpp", "openai": "openai", "chroma": "vector"}
 
 
 class DriverRegistry:
@@ -29,18 +34,30 @@ class DriverRegistry:
 
     def load(self, driver: str) -> type[Backend]:
         """The ``Backend`` class registered as ``driver``."""
-        found = [ep for ep in entry_points(group=self._group) if ep.name == driver]
-        if not found:
-            known = ", ".join(self.names()) or "none"
-            raise ConfigError(f"unknown pFM driver {driver!r}; installed drivers: {known}")
-        try:
-            cls = found[0].load()
-        except ImportError as exc:
-            extra = _EXTRA_FOR_DRIVER.get(driver, driver)
-            raise DriverNotInstalled(
-                f"the {driver!r} driver needs packages that are not installed ({exc.name}); "
-                f'run: pip install "fmos[{extra}]"'
-            ) from None
-        if not (isinstance(cls, type) and issubclass(cls, Backend)):
-            raise ConfigError(f"entry point {driver!r} does not name a fmos Backend class")
-        return cls
+        return _load(self._group, driver, Backend, "pFM driver")
+
+
+def load_vector_index(driver: str, options: dict[str, Any]) -> VectorIndex:
+    """The vector index registered as ``driver``, built from its ``options``."""
+    cls = _load(VECTOR_INDEXES_GROUP, driver, VectorIndex, "vector index")
+    index: VectorIndex = cls.from_options(options)  # type: ignore[attr-defined]
+    return index
+
+
+def _load(group: str, name: str, base: type[_T], what: str) -> type[_T]:
+    """The ``base`` subclass registered as ``name`` in the entry-point ``group``."""
+    found = [ep for ep in entry_points(group=group) if ep.name == name]
+    if not found:
+        known = ", ".join(sorted(ep.name for ep in entry_points(group=group))) or "none"
+        raise ConfigError(f"unknown {what} {name!r}; installed: {known}")
+    try:
+        cls = found[0].load()
+    except ImportError as exc:
+        extra = _EXTRA_FOR_DRIVER.get(name, name)
+        raise DriverNotInstalled(
+            f"the {name!r} {what} needs packages that are not installed ({exc.name}); "
+            f'run: pip install "fmos[{extra}]"'
+        ) from None
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ConfigError(f"entry point {name!r} does not name a fmos {base.__name__} class")
+    return cls

@@ -138,7 +138,7 @@ def test_vfm_naming_an_undeclared_pfm(tmp_path):
         pfms = ["a", "ghost"]
         """,
     )
-    with pytest.raises(ConfigError, match=r"vfms\.default\.pfms names 'ghost'.*declared: a"):
+    with pytest.raises(ConfigError, match=r"vfms\.default names 'ghost'.*declared: a"):
         Config.load(path)
 
 

@@ -46,22 +46,22 @@ def tool_exchange(i: int, size: int) -> list[Message]:
     ]
 
 
-def test_recency_window_keeps_system_messages_and_the_last_turns() -> None:
+async def test_recency_window_keeps_system_messages_and_the_last_turns() -> None:
     messages = [SYSTEM, *turns(6)]
-    kept = RecencyWindow(keep_last=3).apply(messages, Window())
+    kept = await RecencyWindow(keep_last=3).apply(messages, Window())
     assert [m.content for m in kept] == ["Be brief.", "turn 3", "turn 4", "turn 5"]
-    assert RecencyWindow(keep_last=10).apply(messages, Window()) is messages  # nothing to do
+    assert await RecencyWindow(keep_last=10).apply(messages, Window()) is messages  # nothing to do
 
 
-def test_recency_window_never_separates_a_tool_result_from_its_call() -> None:
+async def test_recency_window_never_separates_a_tool_result_from_its_call() -> None:
     messages = [*turns(2), *tool_exchange(1, 10)]
-    kept = RecencyWindow(keep_last=1).apply(messages, Window())
+    kept = await RecencyWindow(keep_last=1).apply(messages, Window())
     assert [m.role for m in kept] == ["assistant", "tool"]  # the call came along with its result
 
 
-def test_prune_observations_keeps_thoughts_and_the_last_results() -> None:
+async def test_prune_observations_keeps_thoughts_and_the_last_results() -> None:
     messages = [*tool_exchange(1, 5000), *tool_exchange(2, 6000), *tool_exchange(3, 7000)]
-    kept = PruneObservations(keep_last=1).apply(messages, Window())
+    kept = await PruneObservations(keep_last=1).apply(messages, Window())
     assert [m.content for m in kept if m.kind == "thought"] == [
         "thinking about page 1",
         "thinking about page 2",
@@ -74,19 +74,19 @@ def test_prune_observations_keeps_thoughts_and_the_last_results() -> None:
     assert [m.tool_call_id for m in observations] == ["c1", "c2", "c3"]  # still answer their calls
 
 
-def test_summarise_over_budget_folds_old_turns_into_one_summary() -> None:
+async def test_summarise_over_budget_folds_old_turns_into_one_summary() -> None:
     old = [
         Message(role="user", content=f"Fact {i}: the vault code is 4{i}7. Weather is mild.")
         for i in range(20)
     ]
     messages = [SYSTEM, *old, Message(role="user", content="What now?")]
     policy = SummariseOverBudget(max_tokens=200, keep_last=2, summary_chars=120)
-    kept = policy.apply(messages, Window())
+    kept = await policy.apply(messages, Window())
     assert kept[0] == SYSTEM and kept[1].kind == "summary"
     assert kept[1].content.startswith("Summary of earlier turns: ")
     assert len(kept[1].content) <= len("Summary of earlier turns: ") + 120
     assert [m.content for m in kept[2:]] == [old[-1].content, "What now?"]
-    assert policy.apply(messages[:3], Window()) == messages[:3]  # under budget: unchanged
+    assert await policy.apply(messages[:3], Window()) == messages[:3]  # under budget: unchanged
 
 
 def test_the_extractive_summary_is_deterministic_and_bounded() -> None:
@@ -225,7 +225,7 @@ def test_a_large_tool_output_is_offloaded_with_a_handle_shape_and_summary(tmp_pa
         assert history[-1].content == payload  # the caller's history is untouched
 
 
-def test_small_outputs_and_kernels_without_state_are_left_alone(tmp_path) -> None:
+async def test_small_outputs_and_kernels_without_state_are_left_alone(tmp_path) -> None:
     backend = ScriptedBackend(["ok"])
     small = [*tool_exchange(1, 10)]
     with offload_kernel(tmp_path, backend) as fmos:
@@ -233,7 +233,7 @@ def test_small_outputs_and_kernels_without_state_are_left_alone(tmp_path) -> Non
         assert backend.requests[0].messages[-1].content == "x" * 10
         assert response.provenance.memory_handles == []
     stateless = OffloadToolOutputs(max_bytes=1)
-    assert stateless.apply(small, Window()) is small  # nowhere to offload: unchanged
+    assert await stateless.apply(small, Window()) is small  # nowhere to offload: unchanged
 
 
 @pytest.mark.model

@@ -86,7 +86,14 @@ def test_invoke_settles_actual_tokens_and_traces(fmos: FMOS) -> None:
         reply.usage.input_tokens,
         reply.usage.output_tokens,
     )
-    assert [s.name for s in trace.spans] == ["admit", "trap_check", "route", "execute", "verify"]
+    assert [s.name for s in trace.spans] == [
+        "admit",
+        "reserve",
+        "trap_check",
+        "route",
+        "execute",
+        "verify",
+    ]
 
 
 def test_tool_call_through_the_vfm_is_schema_valid(fmos: FMOS) -> None:

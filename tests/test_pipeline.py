@@ -111,7 +111,14 @@ def test_stream_yields_deltas_then_the_response(make):
     assert final.usage.cost == pytest.approx(3 / 1e6)
     trace = fmos.traces.get(final.trace_id)
     assert trace.status == "ok"
-    assert [s.name for s in trace.spans] == ["admit", "trap_check", "route", "execute", "verify"]
+    assert [s.name for s in trace.spans] == [
+        "admit",
+        "reserve",
+        "trap_check",
+        "route",
+        "execute",
+        "verify",
+    ]
 
 
 async def test_astream_yields_deltas_then_the_response(make):
@@ -197,6 +204,7 @@ def test_system_prompt_is_prepended_and_listed_in_provenance(make):
     assert [s.name for s in stored.spans] == [
         "admit",
         "context",
+        "reserve",
         "trap_check",
         "route",
         "execute",
@@ -222,6 +230,7 @@ def test_inactive_stages_are_left_out(make):
     plain = make({"s": ScriptedBackend([])})
     assert [s.name for s in plain.pipeline.stages] == [
         "admit",
+        "reserve",
         "trap_check",
         "route",
         "execute",
@@ -234,6 +243,7 @@ def test_inactive_stages_are_left_out(make):
     assert [s.name for s in prompted.pipeline.stages] == [
         "admit",
         "context",
+        "reserve",
         "trap_check",
         "route",
         "execute",
@@ -326,7 +336,7 @@ def test_every_request_writes_exactly_one_complete_trace(make):
         assert stored.response["message"]["content"] == response.text
         assert stored.request["messages"][0]["role"] == "user"
         names = [s.name for s in stored.spans]
-        assert names == ["admit", "trap_check", "route", "execute", "verify"]
+        assert names == ["admit", "reserve", "trap_check", "route", "execute", "verify"]
         assert all(s.duration_ms >= 0 and s.start_ms >= 0 for s in stored.spans)
         starts = [s.start_ms for s in stored.spans]
         assert starts == sorted(starts)

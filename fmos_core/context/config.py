@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fmos_core.context.lifecycle import PostUseOffload, UnloadSkills
 from fmos_core.context.offload import OffloadToolOutputs
 from fmos_core.context.policies import (
     ContextPolicy,
@@ -63,7 +64,28 @@ class OffloadToolOutputsSpec(_Spec):
         return OffloadToolOutputs(max_bytes=self.max_bytes, summary_chars=self.summary_chars)
 
 
+class PostUseOffloadSpec(_Spec):
+    policy: Literal["post_use_offload"]
+    min_bytes: int = Field(default=512, ge=0)
+    summary_chars: int = Field(default=200, ge=40)
+
+    def build(self) -> ContextPolicy:
+        return PostUseOffload(min_bytes=self.min_bytes, summary_chars=self.summary_chars)
+
+
+class UnloadSkillsSpec(_Spec):
+    policy: Literal["unload_skills"]
+
+    def build(self) -> ContextPolicy:
+        return UnloadSkills()
+
+
 PolicySpec = Annotated[
-    RecencyWindowSpec | PruneObservationsSpec | SummariseOverBudgetSpec | OffloadToolOutputsSpec,
+    RecencyWindowSpec
+    | PruneObservationsSpec
+    | SummariseOverBudgetSpec
+    | OffloadToolOutputsSpec
+    | PostUseOffloadSpec
+    | UnloadSkillsSpec,
     Field(discriminator="policy"),
 ]

@@ -2,7 +2,7 @@
 
 A tool result above ``max_bytes`` goes to the session's agent filesystem; the
 window keeps a one-message stub with its handle, its shape (for JSON) and a short
-extractive summary. The bytes stay recoverable, byte-identical, through the handle.
+summary. The bytes stay recoverable, byte-identical, through the handle.
 Offloading the same output again (the caller resends its history) reuses the
 stored version, so a handle is stable across calls.
 
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from fmos_core.context.policies import ContextPolicy, Window, at_least
-from fmos_core.context.summarise import extractive_summary
 from fmos_core.contract import Message
 
 
@@ -35,33 +34,36 @@ class OffloadToolOutputs(ContextPolicy):
         at_least(self, "max_bytes", 1)
         at_least(self, "summary_chars", 40)
 
-    def apply(self, messages: list[Message], window: Window) -> list[Message]:
+    async def apply(self, messages: list[Message], window: Window) -> list[Message]:
         if window.offload is None:
             return messages  # no state store: nothing to offload into
         out: list[Message] = []
         changed = False
         for m in messages:
-            size = len(m.content.encode())
-            if m.role == "tool" and size > self.max_bytes:
-                digest = hashlib.sha256(m.content.encode()).hexdigest()[:12]
-                path = f"tool-outputs/{m.tool_call_id}-{digest}"
-                handle = window.offload(path, m.content)
-                out.append(m.model_copy(update={"content": self._stub(m, size, handle)}))
-                changed = True
-            else:
+            if m.role != "tool" or m.kind == "summary" or len(m.content) <= self.max_bytes // 4:
+                out.append(m)  # a stub already, or too short to pass the limit in any encoding
+                continue
+            data = m.content.encode()
+            if len(data) <= self.max_bytes:
                 out.append(m)
+                continue
+            path = f"tool-outputs/{m.tool_call_id}-{hashlib.sha256(data).hexdigest()[:12]}"
+            handle = window.offload(path, m.content)
+            stub = await self._stub(m, len(data), handle, window)
+            out.append(m.model_copy(update={"content": stub, "kind": "summary"}))
+            changed = True
         return out if changed else messages
 
-    def _stub(self, message: Message, size: int, handle: str) -> str:
+    async def _stub(self, message: Message, size: int, handle: str, window: Window) -> str:
         try:
             shape = describe_shape(message.content)
-            summary = message.content[: self.summary_chars]
+            summary = "starts: " + message.content[: self.summary_chars]
         except ValueError:
             shape = "text"
-            summary = extractive_summary(message.content, self.summary_chars)
+            summary = "summary: " + await window.summarise(message.content, self.summary_chars)
         return (
             f"[output of {message.name or 'a tool'} offloaded: {size} bytes, handle {handle}; "
-            f"shape: {shape}; starts: {summary}]"
+            f"shape: {shape}; {summary}]"
         )
 
 

@@ -1,22 +1,23 @@
 """Context policies: declarative rules for the working set a pFM sees.
 
-A policy is a small object with one method, ``apply(messages, window)``, that
+A policy is a small object with one coroutine, ``apply(messages, window)``, that
 returns the messages to send. Policies compose in the order configured; the
 pipeline's context stage runs them and names each one that changed something in
 the response's provenance. They shape only what the pFM receives: the caller's
 own history is never modified.
 
 Example:
+    >>> import asyncio
     >>> from fmos_core.contract import Message
     >>> msgs = [Message(role="user", content=str(i)) for i in range(5)]
-    >>> [m.content for m in RecencyWindow(keep_last=2).apply(msgs, Window())]
+    >>> [m.content for m in asyncio.run(RecencyWindow(keep_last=2).apply(msgs, Window()))]
     ['3', '4']
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,16 +25,26 @@ from fmos_core.context.summarise import extractive_summary
 from fmos_core.contract import Message
 from fmos_core.errors import ConfigError
 
+Summariser = Callable[[str, int], Awaitable[str]]
+"""``await summarise(text, max_chars)``: a summary of ``text`` in at most ``max_chars``."""
+
+
+async def extractive(text: str, max_chars: int) -> str:
+    """The deterministic summariser: the most representative sentences, no model."""
+    return extractive_summary(text, max_chars)
+
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """What a policy may use: a token counter for the pFM, and (with a state store)
-    ``offload(path, text) -> handle``, which keeps text in the session's agent filesystem."""
+    """What a policy may use: a token counter for the pFM, a summariser, and (with a
+    state store) ``offload(path, text) -> handle``, which keeps text in the session's
+    agent filesystem."""
 
     count_tokens: Callable[[list[Message]], int] = lambda ms: sum(
         len(m.content.encode()) // 2 + 8 for m in ms
     )
     offload: Callable[[str, str], str] | None = None
+    summarise: Summariser = extractive
 
 
 class ContextPolicy(abc.ABC):
@@ -42,7 +53,7 @@ class ContextPolicy(abc.ABC):
     name: ClassVar[str]
 
     @abc.abstractmethod
-    def apply(self, messages: list[Message], window: Window) -> list[Message]:
+    async def apply(self, messages: list[Message], window: Window) -> list[Message]:
         """The messages to send; return ``messages`` itself when nothing changes."""
 
 
@@ -76,7 +87,7 @@ class RecencyWindow(ContextPolicy):
     def __post_init__(self) -> None:
         at_least(self, "keep_last", 1)
 
-    def apply(self, messages: list[Message], window: Window) -> list[Message]:
+    async def apply(self, messages: list[Message], window: Window) -> list[Message]:
         head = _system_prefix(messages)
         body = messages[head:]
         if len(body) <= self.keep_last:
@@ -99,7 +110,7 @@ class PruneObservations(ContextPolicy):
     def __post_init__(self) -> None:
         at_least(self, "keep_last", 0)
 
-    def apply(self, messages: list[Message], window: Window) -> list[Message]:
+    async def apply(self, messages: list[Message], window: Window) -> list[Message]:
         tool_turns = [i for i, m in enumerate(messages) if m.role == "tool"]
         old = set(tool_turns[: max(0, len(tool_turns) - self.keep_last)])
         if not old:
@@ -131,7 +142,7 @@ class SummariseOverBudget(ContextPolicy):
         at_least(self, "keep_last", 0)
         at_least(self, "summary_chars", 40)
 
-    def apply(self, messages: list[Message], window: Window) -> list[Message]:
+    async def apply(self, messages: list[Message], window: Window) -> list[Message]:
         if window.count_tokens(messages) <= self.max_tokens:
             return messages
         head = _system_prefix(messages)
@@ -144,6 +155,6 @@ class SummariseOverBudget(ContextPolicy):
         summary = Message(
             role="system",
             kind="summary",
-            content="Summary of earlier turns: " + extractive_summary(text, self.summary_chars),
+            content="Summary of earlier turns: " + await window.summarise(text, self.summary_chars),
         )
         return [*messages[:head], summary, *recent]

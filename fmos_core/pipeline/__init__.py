@@ -4,7 +4,15 @@ from fmos_core.pipeline.call import PFM, Call
 from fmos_core.pipeline.route import Route
 from fmos_core.pipeline.runner import Pipeline
 from fmos_core.pipeline.settle import Settle
-from fmos_core.pipeline.stages import Admit, Context, Execute, Stage, TrapCheck, Verify
+from fmos_core.pipeline.stages import (
+    Admit,
+    Context,
+    Execute,
+    Reserve,
+    Stage,
+    TrapCheck,
+    Verify,
+)
 
 __all__ = [
     "PFM",
@@ -13,6 +21,7 @@ __all__ = [
     "Context",
     "Execute",
     "Pipeline",
+    "Reserve",
     "Route",
     "Settle",
     "Stage",

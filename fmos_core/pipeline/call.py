@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fmos_core.backends import Backend, Completion
 from fmos_core.config import TenantConfig, VFMConfig
@@ -11,6 +12,9 @@ from fmos_core.profiles import CapabilityProfile
 from fmos_core.store.budgets import Reservation
 from fmos_core.store.traces import Span
 from fmos_core.traps import Trap
+
+if TYPE_CHECKING:
+    from fmos_core.context.recall import Recall
 
 
 @dataclass(slots=True)
@@ -42,6 +46,7 @@ class Call:
     pfm: PFM
     pool: list[PFM]
     reservation: Reservation | None = None
+    extra_reservations: list[Reservation] = field(default_factory=list)  # recall rounds
     pending: list[Trap] = field(default_factory=list)
     traps: list[TrapRecord] = field(default_factory=list)
     completion: Completion | None = None
@@ -49,6 +54,9 @@ class Call:
     spans: list[Span] = field(default_factory=list)
     provenance_policies: list[str] = field(default_factory=list)
     memory_handles: list[str] = field(default_factory=list)  # memory that shaped the call
+    recall: Recall | None = None  # set when the kernel offered its recall tool
+    side_tokens: int = 0  # spent on the call's behalf before it ran (model summaries)
+    side_cost: float = 0.0
     error: BaseException | None = None  # how the call ended, for the settle stage
     streaming: bool = False  # the pFM began streaming: spend is unknown until it ends
     _counted: dict[str, tuple[Request, int]] = field(default_factory=dict)
@@ -68,8 +76,9 @@ class Call:
         return self.pfm.backend.count_tokens(request)
 
     def estimate(self, pfm: PFM) -> tuple[int, float]:
-        """(tokens, cost) to reserve for this call on ``pfm``."""
-        return pfm.estimate(self.request, self.prompt_tokens(pfm))
+        """(tokens, cost) to reserve for this call on ``pfm``, with what it already spent."""
+        tokens, cost = pfm.estimate(self.request, self.prompt_tokens(pfm))
+        return tokens + self.side_tokens, cost + self.side_cost
 
     def fits(self, pfm: PFM) -> bool:
         """Whether prompt + max_tokens fit ``pfm``'s context window."""

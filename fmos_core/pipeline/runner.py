@@ -5,7 +5,7 @@ call succeeded or failed (it is given ``call.error``).
 
 Example:
     >>> [s.name for s in Pipeline.default_order]
-    ['admit', 'context', 'trap_check', 'route', 'execute', 'verify', 'settle']
+    ['admit', 'context', 'reserve', 'trap_check', 'route', 'execute', 'verify', 'settle']
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from fmos_core.pipeline.stages import (
     Admit,
     Context,
     Execute,
+    Reserve,
     Stage,
     TrapCheck,
     Verify,
@@ -37,6 +38,7 @@ class Pipeline:
     default_order: ClassVar[tuple[type[Stage], ...]] = (
         Admit,
         Context,
+        Reserve,
         TrapCheck,
         Route,
         Execute,
@@ -93,6 +95,10 @@ class Pipeline:
                     await aclose()
             if call.completion is None:
                 call.completion = Completion()
+            if call.recall is not None and call.recall.wanted(call.completion):
+                call.completion = await call.recall.serve(call, call.completion)
+                if call.completion.content:  # the answer after recall, in one piece
+                    yield StreamEvent(delta=call.completion.content)
             call.response = build_response(call, call.completion)
             self._span(call, "execute", started)
             for stage in self._after:

@@ -30,27 +30,38 @@ class Settle(Stage):
 
     async def run(self, call: Call) -> None:
         error = call.error
-        completion = call.completion
-        response = call.response
         if self._accounts is not None and call.reservation is not None:
-            if completion is None and not call.streaming:
-                self._accounts.release(call.reservation)
-            elif completion is None or not completion.usage_reported:
-                # a stream stopped early, or the pFM did not report usage: charge what was held
-                held = call.reservation
-                self._accounts.settle(held, tokens=held.tokens, cost=held.cost_micros / 1e6)
-            else:
-                cost = response.usage.cost if response is not None else 0.0
-                self._accounts.settle(
-                    call.reservation,
-                    tokens=completion.input_tokens + completion.output_tokens,
-                    cost=cost,
-                )
-            call.reservation = None
+            self._settle(call, self._accounts)
         if isinstance(error, RunError) and error.trace_id is None:
             error.trace_id = call.trace_id
         if self._writer is not None and not isinstance(error, UserError):
             self._writer.submit(trace_record(call, error))  # rejected input leaves no trace
+
+    @staticmethod
+    def _settle(call: Call, accounts: Accounts) -> None:
+        held, completion = call.reservation, call.completion
+        assert held is not None
+        for extra in call.extra_reservations:  # the first reservation takes all the usage
+            accounts.release(extra)
+        call.extra_reservations.clear()
+        if completion is None and not call.streaming:
+            if call.side_tokens or call.side_cost:
+                accounts.settle(held, tokens=call.side_tokens, cost=call.side_cost)
+            else:
+                accounts.release(held)
+        elif completion is None or not completion.usage_reported:
+            # a stream stopped early, or the pFM did not report usage: charge what was held
+            accounts.settle(held, tokens=held.tokens, cost=held.cost_micros / 1e6)
+        else:
+            cost = call.pfm.profile.cost(
+                input_tokens=completion.input_tokens, output_tokens=completion.output_tokens
+            )
+            accounts.settle(
+                held,
+                tokens=completion.input_tokens + completion.output_tokens + call.side_tokens,
+                cost=cost + call.side_cost,
+            )
+        call.reservation = None
 
 
 def trace_record(call: Call, error: BaseException | None) -> TraceRecord:

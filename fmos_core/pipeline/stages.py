@@ -1,4 +1,4 @@
-"""The pipeline's stages: admit → context → trap check → route → execute → verify.
+"""The pipeline's stages: admit → context → reserve → trap check → route → execute → verify.
 
 Each stage is a small object with one coroutine, ``run(call)``. A stage whose
 ``active`` is false is left out when the pipeline is built, so an unconfigured
@@ -8,15 +8,19 @@ stage costs nothing. Settling (usage, budget, trace) is the pipeline's ``finally
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import ClassVar
 
 from jsonschema import Draft202012Validator
 
 from fmos_core.backends import Completion
-from fmos_core.context.policies import ContextPolicy, Window
+from fmos_core.context.model_summary import ModelSummariser
+from fmos_core.context.policies import ContextPolicy, Summariser, Window, extractive
+from fmos_core.context.recall import Recall
 from fmos_core.contract import Message, Privilege, Response, Usage
 from fmos_core.errors import BudgetExceeded, UnknownRecord, UnknownTenant, VerificationFailed
 from fmos_core.memory import AgentFS
+from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
 from fmos_core.traps import Trap, TrapTable
@@ -36,17 +40,12 @@ class Stage:
 
 
 class Admit(Stage):
-    """Checks identity and reserves budget for the preferred pFM.
-
-    A reservation that would pass a limit becomes a *budget* trap, not an error:
-    the trap handler may still downgrade to a cheaper pFM.
-    """
+    """Checks that the caller's tenant is configured, before anything is done for it."""
 
     name = "admit"
 
-    def __init__(self, tenants: frozenset[str], accounts: Accounts | None) -> None:
+    def __init__(self, tenants: frozenset[str]) -> None:
         self._tenants = tenants
-        self._accounts = accounts
 
     async def run(self, call: Call) -> None:
         tenant = call.request.identity.tenant
@@ -55,11 +54,31 @@ class Admit(Stage):
                 f"tenant {tenant!r} is not configured; declare [tenants.{tenant}] "
                 f"(configured: {', '.join(sorted(self._tenants)) or 'none'})"
             )
-        if self._accounts is None:
-            return
+
+
+class Reserve(Stage):
+    """Reserves budget for the preferred pFM, for the prompt the context stage built.
+
+    A reservation that would pass a limit becomes a *budget* trap, not an error:
+    the trap handler may still downgrade to a cheaper pFM.
+    """
+
+    name = "reserve"
+
+    def __init__(self, accounts: Accounts | None) -> None:
+        self._accounts = accounts
+
+    @property
+    def active(self) -> bool:
+        return self._accounts is not None
+
+    async def run(self, call: Call) -> None:
+        assert self._accounts is not None
         tokens, cost = call.estimate(call.pfm)
         try:
-            call.reservation = self._accounts.reserve(tenant, tokens=tokens, cost=cost)
+            call.reservation = self._accounts.reserve(
+                call.request.identity.tenant, tokens=tokens, cost=cost
+            )
         except BudgetExceeded as exc:
             call.pending.append(
                 Trap(
@@ -76,6 +95,9 @@ class Context(Stage):
     """Builds the working set the pFM sees: the VFM's system prompt, then its policies.
 
     Each policy that changes the messages is named in provenance (``policy:NAME``).
+    With a state store, policies may offload into the session's agent filesystem
+    (queued for the vector tier when there is one), and the kernel's ``recall`` tool
+    is offered while a handle is in the window.
     """
 
     name = "context"
@@ -85,10 +107,17 @@ class Context(Stage):
         system_prompts: dict[str, str],
         policies: dict[str, list[ContextPolicy]] | None = None,
         fs: AgentFS | None = None,
+        *,
+        summarisers: dict[str, ModelSummariser] | None = None,
+        recall: Recall | None = None,
+        indexer: MemoryIndexer | None = None,
     ) -> None:
         self._system_prompts = system_prompts
         self._fs = fs
         self._policies = {vfm: list(ps) for vfm, ps in (policies or {}).items() if ps}
+        self._summarisers = summarisers or {}
+        self._recall = recall
+        self._indexer = indexer
 
     @property
     def active(self) -> bool:
@@ -99,16 +128,37 @@ class Context(Stage):
         policies = self._policies.get(call.vfm_name)
         if not policies:
             return
-        offload = None if self._fs is None else (lambda path, text: self._offload(call, path, text))
-        window = Window(count_tokens=call.prompt_tokens_of, offload=offload)
+        window = Window(
+            count_tokens=call.prompt_tokens_of,
+            offload=None if self._fs is None else partial(self._offload, call),
+            summarise=self._summariser(call),
+        )
         messages = list(call.request.messages)
         for policy in policies:
-            shaped = policy.apply(messages, window)
+            shaped = await policy.apply(messages, window)
             if shaped is not messages:
                 messages = shaped
                 call.provenance_policies.append(f"policy:{policy.name}")
         if messages != call.request.messages:
             call.request = call.request.model_copy(update={"messages": messages})
+        if self._recall is not None:
+            self._recall.offer(call)
+
+    def _summariser(self, call: Call) -> Summariser:
+        model = self._summarisers.get(call.vfm_name)
+        if model is None:
+            return extractive
+
+        async def summarise(text: str, max_chars: int) -> str:
+            summary, used = await model.summarise(text, max_chars)
+            if used is not None:  # charged to the call: reserved and settled with it
+                call.side_tokens += used.input_tokens + used.output_tokens
+                call.side_cost += model.pfm.profile.cost(
+                    input_tokens=used.input_tokens, output_tokens=used.output_tokens
+                )
+            return summary
+
+        return summarise
 
     def _offload(self, call: Call, path: str, text: str) -> str:
         assert self._fs is not None
@@ -116,8 +166,11 @@ class Context(Stage):
         try:  # the path carries a content hash: an existing file holds these very bytes
             handle = self._fs.stat(tenant, session, path).id
         except UnknownRecord:
-            handle = self._fs.write(tenant, session, path, text).id
-        call.memory_handles.append(handle)
+            handle = self._fs.write(tenant, session, path, text.encode()).id
+            if self._indexer is not None:
+                self._indexer.submit_offloaded(tenant, session, handle, path, text)
+        if handle not in call.memory_handles:
+            call.memory_handles.append(handle)
         return handle
 
     def _system_prompt(self, call: Call) -> None:
@@ -178,8 +231,11 @@ class Execute(Stage):
     name = "execute"
 
     async def run(self, call: Call) -> None:
-        call.completion = await call.pfm.backend.complete(call.request)
-        call.response = build_response(call, call.completion)
+        completion = await call.pfm.backend.complete(call.request)
+        if call.recall is not None:  # the kernel's own tool: served here, never returned
+            completion = await call.recall.serve(call, completion)
+        call.completion = completion
+        call.response = build_response(call, completion)
 
 
 def build_response(call: Call, completion: Completion) -> Response:
