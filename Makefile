@@ -5,12 +5,25 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
+# llama-cpp-python is built from source. A native build (-march=native) enables
+# llama.cpp's AMX kernels on CPUs that have them, and those crash on the first
+# multi-token prompt (ggml-org/llama.cpp#20824); pip's cache would also hand a
+# native wheel to another CPU. So build it once, portably, into a wheelhouse.
+LLAMA_VERSION := 0.3.36
+LLAMA_CPP  := llama-cpp-python==$(LLAMA_VERSION)
+WHEELHOUSE ?= $(HOME)/.cache/fmos/wheels/portable
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+
 .PHONY: install demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/python -m pip install torch==2.13.0
+	ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+	  $(BIN)/python -m pip wheel --no-deps --no-cache-dir -w $(WHEELHOUSE) "$(LLAMA_CPP)"
+	$(BIN)/python -m pip install --find-links $(WHEELHOUSE) -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)

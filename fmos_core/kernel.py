@@ -99,7 +99,8 @@ class FMOS:
         traces = self._writer if config.state.trace else None
         self.traps = default_trap_table(accounts, self._approvals)
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
-            recall = MemoryRecall(AgentFS(self.db), accounts)
+            vectors = self.indexer.index if self.indexer is not None else None
+            recall = MemoryRecall(AgentFS(self.db), accounts, index=vectors)
             self.traps.add_detector(recall.detect)
             self.traps.register("knowledge", recall)
         self.pipeline = Pipeline(

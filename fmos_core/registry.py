@@ -8,7 +8,7 @@ Example:
 from __future__ import annotations
 
 from importlib.metadata import entry_points
-from typing import Any, TypeVar
+from typing import Any, cast
 
 from fmos_core.backends import Backend
 from fmos_core.errors import ConfigError, DriverNotInstalled
@@ -16,8 +16,6 @@ from fmos_core.memory.vector import VectorIndex
 
 BACKENDS_GROUP = "fmos.backends"
 VECTOR_INDEXES_GROUP = "fmos.vector_indexes"
-
-_T = TypeVar("_T")
 
 _EXTRA_FOR_DRIVER = {"llamacpp": "llamacpp", "openai": "openai", "chroma": "vector"}
 
@@ -34,7 +32,7 @@ class DriverRegistry:
 
     def load(self, driver: str) -> type[Backend]:
         """The ``Backend`` class registered as ``driver``."""
-        return _load(self._group, driver, Backend, "pFM driver")
+        return cast("type[Backend]", _load(self._group, driver, Backend, "pFM driver"))
 
 
 def load_vector_index(driver: str, options: dict[str, Any]) -> VectorIndex:
@@ -44,7 +42,7 @@ def load_vector_index(driver: str, options: dict[str, Any]) -> VectorIndex:
     return index
 
 
-def _load(group: str, name: str, base: type[_T], what: str) -> type[_T]:
+def _load(group: str, name: str, base: type, what: str) -> type:
     """The ``base`` subclass registered as ``name`` in the entry-point ``group``."""
     found = [ep for ep in entry_points(group=group) if ep.name == name]
     if not found:

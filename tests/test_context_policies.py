@@ -264,7 +264,7 @@ def test_offload_lets_a_too_large_output_fit_the_embedded_model(tmp_path) -> Non
         cut = offloading.vfm().invoke(history, max_tokens=4)
         [handle] = cut.provenance.memory_handles
         assert offloading.fs.read("default", "default", handle) == payload.encode()
-    assert cut.usage.input_tokens < 400
+    assert cut.usage.input_tokens < 700  # the stub and the recall tool's instructions
 
 
 # --- the knowledge trap: named memory is paged into the window -----------------------------

@@ -1,14 +1,23 @@
-"""A rule-based knowledge trap: the request names memory that is not in the window.
+"""A rule-based knowledge trap: the request needs memory that is not in the window.
 
-The detector fires when the newest user message names an agent-filesystem handle
-(``fs:…``) or a file path of the session's filesystem; the handler pages that
-content into the working set (up to ``max_bytes`` an item), re-reserves the budget
-for the larger prompt, and records the handles in provenance. The vector tier's
-retrieval will join it here.
+The detector fires when the newest user message
+
+- names an agent-filesystem handle (``fs:…``) or a file path of the session, or
+- with the vector tier on, names an entity (an identifier such as ``ORD-1137``, a
+  quoted phrase) that an indexed item contains, or is close in meaning to an item
+  (cosine similarity ≥ ``min_score``) — an item offloaded in this session or a
+  document the tenant ingested — and that item is not already in the window.
+
+The handler pages the items into the working set, best first, while the prompt
+still fits the pFM's window (at most ``max_bytes`` an item), re-reserves the
+budget for the larger prompt, and records what it added in provenance: ``fs:``
+handles, and ``doc:`` ids for ingested chunks.
 
 Example:
     >>> sorted(named_items("compare fs:0123456789abcdef with notes/plan.md please"))
     ['fs:0123456789abcdef', 'notes/plan.md']
+    >>> named_entities('Where is ORD-1137 and the "blue crate"?')
+    ['ORD-1137', 'blue crate']
 """
 
 from __future__ import annotations
@@ -18,11 +27,13 @@ import re
 from fmos_core.contract import Message
 from fmos_core.errors import BadRequest, UnknownRecord
 from fmos_core.memory import AgentFS
+from fmos_core.memory.vector import VectorHit, VectorIndex
 from fmos_core.pipeline.accounts import Accounts, switch_pfm
 from fmos_core.pipeline.call import Call
 from fmos_core.traps import Trap
 
 _HANDLE = re.compile(r"\bfs:[0-9a-f]{16}\b")
+_ENTITY = re.compile(r"\b[A-Za-z][A-Za-z_]*[-_]?\d[\w-]*\b|\"([^\"]{3,60})\"")
 _PATH = re.compile(r"(?<![\w:/])(?:[\w.-]+/)+[\w.-]+\.\w{1,8}\b")
 _MAX_NAMED = 5
 
@@ -33,24 +44,56 @@ def named_items(text: str) -> set[str]:
     return set(sorted(found)[:_MAX_NAMED])
 
 
-class MemoryRecall:
-    """The detector and the handler of the knowledge trap, over the agent filesystem."""
+def named_entities(text: str) -> list[str]:
+    """Identifiers (letters then digits, e.g. ``ORD-1137``) and quoted phrases in ``text``."""
+    found = [m.group(1) or m.group(0) for m in _ENTITY.finditer(text)]
+    return [f for f in dict.fromkeys(found) if len(f) >= 4][:_MAX_NAMED]
 
-    def __init__(self, fs: AgentFS, accounts: Accounts | None, *, max_bytes: int = 4000) -> None:
+
+class MemoryRecall:
+    """The detector and the handler of the knowledge trap, over the memory tiers."""
+
+    def __init__(
+        self,
+        fs: AgentFS,
+        accounts: Accounts | None,
+        *,
+        index: VectorIndex | None = None,
+        max_bytes: int = 4000,
+        k: int = 3,
+        min_score: float = 0.45,
+    ) -> None:
         self._fs = fs
         self._accounts = accounts
+        self._index = index
         self._max_bytes = max_bytes
+        self._k = k
+        self._min_score = min_score
 
     def detect(self, call: Call) -> Trap | None:
         users = [m for m in call.request.messages if m.role == "user"]
         if not users:
             return None
-        named = named_items(users[-1].content)
-        if not named:
+        text = users[-1].content
+        found = self._named(call, text)
+        texts: dict[str, tuple[str, str]] = {}
+        if self._index is not None:
+            texts = self._indexed(call, text, exclude=found)
+            found.update({key: path for key, (path, _) in texts.items()})
+        if not found:
             return None
+        return Trap(
+            type="knowledge",
+            reason=f"the request needs {', '.join(sorted(found))}, held in memory",
+            capability="retrieve",
+            snapshot={"items": found, "texts": {key: t for key, (_, t) in texts.items()}},
+        )
+
+    def _named(self, call: Call, text: str) -> dict[str, str]:
+        """Handles and files the text names: ``{handle: path}``."""
         identity = call.request.identity
         found = {}
-        for item in sorted(named):
+        for item in sorted(named_items(text)):
             try:
                 version = (
                     self._fs.handle(identity.tenant, identity.session, item)
@@ -60,34 +103,74 @@ class MemoryRecall:
             except (UnknownRecord, BadRequest):
                 continue
             found[version.id] = version.path
-        if not found:
-            return None
-        return Trap(
-            type="knowledge",
-            reason=f"the request names {', '.join(sorted(named))}, held in memory",
-            capability="retrieve",
-            snapshot={"items": found},
-        )
+        return found
+
+    def _indexed(
+        self, call: Call, text: str, exclude: dict[str, str]
+    ) -> dict[str, tuple[str, str]]:
+        """Indexed chunks the text names or means, not in the window: ``{key: (path, text)}``."""
+        assert self._index is not None
+        identity = call.request.identity
+        if self._index.count(identity.tenant) == 0:
+            return {}
+        scope = [{"source": "offload", "session": identity.session}, {"source": "ingest"}]
+        hits = [
+            hit
+            for entity in named_entities(text)
+            for hit in self._index.containing(identity.tenant, entity, k=self._k, where=scope)
+        ]
+        hits += [
+            hit
+            for hit in self._index.query(identity.tenant, text, k=self._k, where=scope)
+            if hit.score >= self._min_score
+        ]
+        window = "\n".join(m.content for m in call.request.messages)
+        found: dict[str, tuple[str, str]] = {}
+        for hit in hits:
+            key = _key(hit)
+            if key in exclude or key in found or hit.text[:200] in window:
+                continue
+            found[key] = (str(hit.metadata.get("path", key)), hit.text)
+            if len(found) >= self._k:
+                break
+        return found
 
     async def __call__(self, trap: Trap, call: Call) -> str:
         identity = call.request.identity
-        pages = []
-        for handle, path in trap.snapshot["items"].items():
-            data = self._fs.read_range(
-                identity.tenant, identity.session, handle, 0, self._max_bytes
-            )
-            text = data.decode("utf-8", errors="replace")
-            pages.append(
-                Message(
-                    role="system",
-                    kind="page",
-                    content=f"[recalled {path} ({handle}), first {len(data)} bytes]\n{text}",
+        pages: list[Message] = []
+        room = call.pfm.profile.context_window - call.request.max_tokens
+        texts = trap.snapshot.get("texts", {})
+        for key, path in trap.snapshot["items"].items():
+            if key in texts:  # an indexed chunk: the part of the item that matched
+                text = texts[key][: self._max_bytes]
+                label = f"[retrieved from {path} ({key})]"
+            else:
+                data = self._fs.read_range(
+                    identity.tenant, identity.session, key, 0, self._max_bytes
                 )
-            )
-            call.memory_handles.append(handle)
-        messages = list(call.request.messages)
-        last_user = max(i for i, m in enumerate(messages) if m.role == "user")
-        messages[last_user:last_user] = pages
-        call.request = call.request.model_copy(update={"messages": messages})
+                text = data.decode("utf-8", errors="replace")
+                label = f"[recalled {path} ({key}), first {len(data)} bytes]"
+            page = Message(role="system", kind="page", content=f"{label}\n{text}")
+            if call.prompt_tokens_of(_with_pages(call, [*pages, page])) > room:
+                continue  # would not fit the window: leave it in memory
+            pages.append(page)
+            call.memory_handles.append(key)
+        if not pages:
+            return "nothing from memory fits the window"
+        call.request = call.request.model_copy(update={"messages": _with_pages(call, pages)})
         switch_pfm(call, call.pfm, self._accounts)  # the bigger prompt is reserved anew
         return f"added {len(pages)} item(s) from memory"
+
+
+def _key(hit: VectorHit) -> str:
+    """An offloaded chunk is known by its item's handle; an ingested one by its chunk id."""
+    handle = hit.metadata.get("handle")
+    return str(handle) if handle else f"doc:{hit.id}"
+
+
+def _with_pages(call: Call, pages: list[Message]) -> list[Message]:
+    """The call's messages with ``pages`` placed just before the newest user message."""
+    messages = list(call.request.messages)
+    last_user = max(i for i, m in enumerate(messages) if m.role == "user")
+    messages[last_user:last_user] = pages
+    return messages

@@ -41,7 +41,7 @@ RECALL_TOOL = ToolSpec(
     parameters={
         "type": "object",
         "properties": {
-            "handle": {"type": "string", "pattern": "^fs:[0-9a-f]{16}$"},
+            "handle": {"type": "string", "description": "fs: and 16 hex digits"},
             "contains": {"type": "string"},
             "start_line": {"type": "integer", "minimum": 1},
             "end_line": {"type": "integer", "minimum": 1},

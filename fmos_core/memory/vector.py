@@ -18,12 +18,13 @@ Example:
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 MetadataValue = str | int | float | bool
-Where = Mapping[str, MetadataValue]
+Where = Mapping[str, MetadataValue] | Sequence[Mapping[str, MetadataValue]]
+"""Metadata equality: all keys of a mapping must match; a list matches when any entry does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class VectorHit:
 
 
 class VectorIndex(abc.ABC):
-    """A per-tenant index. ``where`` filters on metadata equality (all must match).
+    """A per-tenant index. ``where`` filters on metadata (see ``Where``).
 
     A driver also offers ``from_options(options) -> index``, given the ``[memory.options]``
     table of the config with ``path`` defaulting to ``$FMOS_HOME/vectors``.
