@@ -1,14 +1,17 @@
 """Prompt tokens of a long agent run, with and without the Data Agent's context policies.
 
-    python benchmarks/context.py [--steps 50]
+    python benchmarks/context.py [--steps 50] [--tasks 20] [--wide-tasks 2]
 
 A deterministic workload: a skill document up front, then per step a thought with a
 tool call and a JSON tool output of 20-200 KB, with a fetched page now and then. It
 is replayed twice: the plain history as the pFM would receive it, and the history
-after the configured policies (offload tool outputs to the agent filesystem above
-4 KB, keep the last 3 observations in full). Tokens are counted with SmolLM2's own
-tokenizer (each distinct message once). Every offloaded item is then read back
-through its handle and compared byte for byte.
+after the policies (unload the skill once used, offload tool outputs above 4 KB to
+the agent filesystem, offload pages once used, keep the last 3 observations in
+full). Tokens are counted with SmolLM2's own tokenizer (each distinct message once).
+Every offloaded item is then read back through its handle and compared byte for byte.
+
+The second half (``context_model.py``) runs a task whose answer needs an offloaded
+fact through the embedded model, with and without the policies.
 """
 
 from __future__ import annotations
@@ -20,8 +23,16 @@ import random
 import tempfile
 from functools import cache
 
+from context_model import run as run_model_tasks
+
 from fmos_core import Message, Request, ToolCall
-from fmos_core.context import OffloadToolOutputs, PruneObservations, Window
+from fmos_core.context import (
+    OffloadToolOutputs,
+    PostUseOffload,
+    PruneObservations,
+    UnloadSkills,
+    Window,
+)
 from fmos_core.memory import AgentFS
 from fmos_core.registry import DriverRegistry
 from fmos_core.store import Database
@@ -32,7 +43,11 @@ TENANT, SESSION = "bench", "run-1"
 def workload(steps: int, seed: int = 7) -> list[list[Message]]:
     """The history after each step (each a list of messages)."""
     rng = random.Random(seed)
-    skill = Message(role="system", kind="skill", content="Skill: how to audit invoices. " * 120)
+    skill = Message(
+        role="system",
+        content="---\nname: audit-invoices\ndescription: How to audit invoices.\n---\n"
+        + "Check each invoice's vendor, amount and status. " * 120,
+    )
     history = [skill, Message(role="user", content="Audit this quarter's invoices.")]
     snapshots = []
     for step in range(steps):
@@ -80,6 +95,10 @@ def workload(steps: int, seed: int = 7) -> list[list[Message]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--tasks", type=int, default=20, help="real-model tasks (0: skip)")
+    parser.add_argument(
+        "--wide-tasks", type=int, default=2, help="of those, run with an 8k window (slow)"
+    )
     args = parser.parse_args()
     backend = DriverRegistry().load("llamacpp").from_options({"n_ctx": 4096}, pfm="smollm2")
 
@@ -103,7 +122,12 @@ def main() -> None:
             return handle
 
         window = Window(offload=offload)
-        policies = [OffloadToolOutputs(max_bytes=4000), PruneObservations(keep_last=3)]
+        policies = [
+            UnloadSkills(),
+            OffloadToolOutputs(max_bytes=4000),
+            PostUseOffload(min_bytes=512),
+            PruneObservations(keep_last=3),
+        ]
         plain, shaped = [], []
         for history in workload(args.steps):
             plain.append(count(history))
@@ -128,6 +152,8 @@ def main() -> None:
         f"recoverability: {intact}/{len(offloaded)} offloaded items read back byte-identical "
         f"({intact / max(1, len(offloaded)):.0%})"
     )
+    if args.tasks:
+        run_model_tasks(args.tasks, wide=args.wide_tasks)
 
 
 if __name__ == "__main__":

@@ -37,9 +37,10 @@ class DriverRegistry:
 
 def load_vector_index(driver: str, options: dict[str, Any]) -> VectorIndex:
     """The vector index registered as ``driver``, built from its ``options``."""
-    cls = _load(VECTOR_INDEXES_GROUP, driver, VectorIndex, "vector index")
-    index: VectorIndex = cls.from_options(options)  # type: ignore[attr-defined]
-    return index
+    cls = cast(
+        "type[VectorIndex]", _load(VECTOR_INDEXES_GROUP, driver, VectorIndex, "vector index")
+    )
+    return cls.from_options(options)
 
 
 def _load(group: str, name: str, base: type, what: str) -> type:

@@ -1,4 +1,4 @@
-"""The ``fmos`` command line: chat, traces, budgets, approvals, doctor.
+"""The ``fmos`` command line: chat, traces, budgets, approvals, fs, ingest, doctor.
 
 Example:
     >>> from typer.testing import CliRunner
@@ -8,7 +8,15 @@ Example:
 
 from __future__ import annotations
 
-from fmos_core.cli import approvals, budget, chat, doctor, fs, traces  # noqa: F401  (registers commands)
+from fmos_core.cli import (  # noqa: F401  (registers commands)
+    approvals,
+    budget,
+    chat,
+    doctor,
+    fs,
+    ingest,
+    traces,
+)
 from fmos_core.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from fmos_core.config import Config
 from fmos_core.errors import FmosError, UserError
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, standalone_mode=False)
     except FmosError as exc:
         Console(stderr=True, highlight=False).print(
-            f"[red]error:[/red] {type(exc).__name__}: {exc}"
+            f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}"
         )
         raise SystemExit(2 if isinstance(exc, UserError) else 1) from None
     except typer.Abort:

@@ -23,7 +23,10 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
+from fmos_core.context.mentions import mentions
+from fmos_core.context.recall import RECALL_TOOL, handles_in
 from fmos_core.contract import Message
 from fmos_core.errors import BadRequest, UnknownRecord
 from fmos_core.memory import AgentFS
@@ -36,6 +39,7 @@ _HANDLE = re.compile(r"\bfs:[0-9a-f]{16}\b")
 _ENTITY = re.compile(r"\b[A-Za-z][A-Za-z_]*[-_]?\d[\w-]*\b|\"([^\"]{3,60})\"")
 _PATH = re.compile(r"(?<![\w:/])(?:[\w.-]+/)+[\w.-]+\.\w{1,8}\b")
 _MAX_NAMED = 5
+_MAX_SCAN_BYTES = 4 * 1024 * 1024  # items scanned for entities; larger ones need the index
 
 
 def named_items(text: str) -> set[str]:
@@ -76,10 +80,10 @@ class MemoryRecall:
             return None
         text = users[-1].content
         found = self._named(call, text)
-        texts: dict[str, tuple[str, str]] = {}
+        texts = self._mentioned(call, text, exclude=found)
         if self._index is not None:
-            texts = self._indexed(call, text, exclude=found)
-            found.update({key: path for key, (path, _) in texts.items()})
+            texts.update(self._indexed(call, text, exclude={*found, *texts}))
+        found.update({key: path for key, (path, _) in texts.items()})
         if not found:
             return None
         return Trap(
@@ -105,8 +109,35 @@ class MemoryRecall:
             found[version.id] = version.path
         return found
 
+    def _mentioned(
+        self, call: Call, text: str, exclude: Collection[str]
+    ) -> dict[str, tuple[str, str]]:
+        """Lines that mention the text's entities in the items whose handles are in the window.
+
+        An item offloaded in this very call is found here, before any index has it.
+        """
+        entities = named_entities(text)
+        if not entities:
+            return {}
+        identity = call.request.identity
+        found: dict[str, tuple[str, str]] = {}
+        for handle in handles_in(call.request.messages)[:_MAX_NAMED]:
+            if handle in exclude:
+                continue
+            try:
+                item = self._fs.handle(identity.tenant, identity.session, handle)
+                if item.size > _MAX_SCAN_BYTES:
+                    continue
+                data = self._fs.read(identity.tenant, identity.session, handle)
+            except UnknownRecord:
+                continue
+            parts = mentions(data.decode("utf-8", errors="replace"), entities)
+            if parts:
+                found[handle] = (f"{item.path}, about {', '.join(entities)}", "\n".join(parts))
+        return found
+
     def _indexed(
-        self, call: Call, text: str, exclude: dict[str, str]
+        self, call: Call, text: str, exclude: Collection[str]
     ) -> dict[str, tuple[str, str]]:
         """Indexed chunks the text names or means, not in the window: ``{key: (path, text)}``."""
         assert self._index is not None
@@ -143,7 +174,7 @@ class MemoryRecall:
         for key, path in trap.snapshot["items"].items():
             if key in texts:  # an indexed chunk: the part of the item that matched
                 text = texts[key][: self._max_bytes]
-                label = f"[retrieved from {path} ({key})]"
+                label = f"From memory ({path}, {key}):"
             else:
                 data = self._fs.read_range(
                     identity.tenant, identity.session, key, 0, self._max_bytes
@@ -154,10 +185,15 @@ class MemoryRecall:
             if call.prompt_tokens_of(_with_pages(call, [*pages, page])) > room:
                 continue  # would not fit the window: leave it in memory
             pages.append(page)
-            call.memory_handles.append(key)
+            if key not in call.memory_handles:
+                call.memory_handles.append(key)
         if not pages:
             return "nothing from memory fits the window"
-        call.request = call.request.model_copy(update={"messages": _with_pages(call, pages)})
+        update: dict[str, object] = {"messages": _with_pages(call, pages)}
+        if call.recall is not None:  # what the request names is here: no need to page more
+            update["tools"] = [t for t in call.request.tools if t is not RECALL_TOOL]
+            call.recall = None
+        call.request = call.request.model_copy(update=update)
         switch_pfm(call, call.pfm, self._accounts)  # the bigger prompt is reserved anew
         return f"added {len(pages)} item(s) from memory"
 
@@ -169,8 +205,10 @@ def _key(hit: VectorHit) -> str:
 
 
 def _with_pages(call: Call, pages: list[Message]) -> list[Message]:
-    """The call's messages with ``pages`` placed just before the newest user message."""
+    """The call's messages with ``pages`` just before the newest user message when it is
+    the last one, else at the end (after the tool results the model answers from)."""
     messages = list(call.request.messages)
-    last_user = max(i for i, m in enumerate(messages) if m.role == "user")
-    messages[last_user:last_user] = pages
+    if messages[-1].role != "user":
+        return [*messages, *pages]
+    messages[-1:-1] = pages
     return messages

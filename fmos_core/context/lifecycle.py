@@ -1,8 +1,9 @@
 """Policies that unload context once it has served: post-use offload and skill unloading.
 
 *Post-use offload*: a fetched page or document (a ``page`` message, or a tool
-result) that an assistant answer already followed has been used; it goes to the
-agent filesystem and the window keeps a pointer and a summary.
+result) that an assistant turn already followed — an answer, or the agent's next
+step — has been used; it goes to the agent filesystem and the window keeps a
+pointer and a summary.
 
 *Skill unloading*: a skill's instructions (a ``skill`` message, or one that opens
 with the usual ``name:`` / ``description:`` front matter) that the assistant has
@@ -30,11 +31,10 @@ _FIELD = re.compile(r"^(name|description)\s*:\s*(.+?)\s*$", re.M)
 _HEADER_CHARS = 160
 
 
-def _answered_after(messages: list[Message]) -> int:
-    """Index of the last assistant answer (text, no tool call); -1 if there is none."""
+def _last_assistant(messages: list[Message]) -> int:
+    """Index of the last assistant turn; -1 if there is none."""
     for i in range(len(messages) - 1, -1, -1):
-        m = messages[i]
-        if m.role == "assistant" and m.content.strip() and not m.tool_calls:
+        if messages[i].role == "assistant":
             return i
     return -1
 
@@ -45,7 +45,7 @@ def _digest(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class PostUseOffload(ContextPolicy):
-    """Offload pages and tool results above ``min_bytes`` once an answer has used them."""
+    """Offload pages and tool results above ``min_bytes`` once an assistant turn used them."""
 
     min_bytes: int = 512
     summary_chars: int = 200
@@ -58,10 +58,10 @@ class PostUseOffload(ContextPolicy):
     async def apply(self, messages: list[Message], window: Window) -> list[Message]:
         if window.offload is None:
             return messages
-        answered = _answered_after(messages)
+        used = _last_assistant(messages)
         out = list(messages)
         changed = False
-        for i in range(answered):
+        for i in range(used):
             m = messages[i]
             if m.kind == "summary" or not (m.kind == "page" or m.role == "tool"):
                 continue

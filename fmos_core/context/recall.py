@@ -159,8 +159,9 @@ class Recall:
 
     def _message(self, call: Call, tool_call: ToolCall) -> Message:
         identity = call.request.identity
-        content = self.read(identity.tenant, identity.session, tool_call.arguments)
-        handle = tool_call.arguments.get("handle")
+        arguments = dict(tool_call.arguments)
+        handle = arguments["handle"] = _resolve(call, str(arguments.get("handle", "")))
+        content = self.read(identity.tenant, identity.session, arguments)
         if not content.startswith("recall failed") and handle not in call.memory_handles:
             call.memory_handles.append(str(handle))
         return Message(
@@ -179,6 +180,17 @@ class Recall:
             raise
         if extra is not None:
             call.extra_reservations.append(extra)
+
+
+def _resolve(call: Call, name: str) -> str:
+    """A handle as given, or the one handle in the window of the tool result ``name`` names.
+
+    Small models often pass the tool's name instead of the handle its output was given.
+    """
+    if _HANDLE.fullmatch(name):
+        return name
+    owned = {h for m in call.request.messages if m.name == name for h in handles_in([m])}
+    return owned.pop() if len(owned) == 1 else name
 
 
 def _add(total: Completion, more: Completion) -> Completion:

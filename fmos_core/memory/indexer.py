@@ -23,7 +23,7 @@ from fmos_core.memory.vector import MetadataValue, VectorIndex, VectorItem, chun
 
 log = logging.getLogger(__name__)
 
-MAX_CHUNKS_PER_ITEM = 256  # about 200 KB of text at the default chunk size
+MAX_CHUNKS_PER_ITEM = 256  # of an offloaded item: about 200 KB at the default chunk size
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +64,18 @@ class MemoryIndexer:
         self._queue.put(_Job(tenant, handle, text, metadata))
 
     def ingest(self, tenant: str, path: str, text: str) -> int:
-        """Index a document for the whole tenant now; returns its number of chunks.
+        """Index a whole document for the tenant now; returns its number of chunks.
 
-        Re-ingesting a path replaces its earlier chunks.
+        Re-ingesting a path replaces its earlier chunks: the new ones are added first,
+        then the old ones beyond the new count go, so a failure keeps a full version.
         """
         key = "doc:" + hashlib.sha256(path.encode()).hexdigest()[:16]
-        self.index.delete(tenant, {"source": "ingest", "path": path})
-        return self._index(_Job(tenant, key, text, {"source": "ingest", "path": path}))
+        job = _Job(tenant, key, text, {"source": "ingest", "path": path})
+        count = self._index(job, max_chunks=None)
+        stale = count  # chunks are numbered 0..n-1: the old version's tail starts here
+        while self.index.delete(tenant, {"source": "ingest", "path": path, "chunk": stale}):
+            stale += 1
+        return count
 
     def flush(self) -> None:
         """Wait until everything queued so far is indexed."""
@@ -97,8 +102,8 @@ class MemoryIndexer:
             finally:
                 self._queue.task_done()
 
-    def _index(self, job: _Job) -> int:
-        chunks = chunk_text(job.text, max_chars=self._chunk_chars)[:MAX_CHUNKS_PER_ITEM]
+    def _index(self, job: _Job, max_chunks: int | None = MAX_CHUNKS_PER_ITEM) -> int:
+        chunks = chunk_text(job.text, max_chars=self._chunk_chars)[:max_chunks]
         ids = item_ids(job.key, len(chunks))
         items = [
             VectorItem(id=i, text=c, metadata={**job.metadata, "chunk": n})

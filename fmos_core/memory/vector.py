@@ -49,9 +49,14 @@ class VectorHit:
 class VectorIndex(abc.ABC):
     """A per-tenant index. ``where`` filters on metadata (see ``Where``).
 
-    A driver also offers ``from_options(options) -> index``, given the ``[memory.options]``
-    table of the config with ``path`` defaulting to ``$FMOS_HOME/vectors``.
+    A driver builds itself with ``from_options``, given the ``[memory.options]`` table
+    of the config with ``path`` defaulting to ``$FMOS_HOME/vectors``.
     """
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> VectorIndex:
+        """An index from the ``[memory.options]`` table (``path`` always given)."""
+        raise NotImplementedError(f"{cls.__name__} does not read options")
 
     @abc.abstractmethod
     def add(self, tenant: str, items: list[VectorItem]) -> None:
