@@ -123,7 +123,13 @@ def test_a_conversation_reaches_the_pfm_as_fmos_messages(scripted) -> None:
             name="assistant",
             tool_calls=[{"id": "c1", "name": "get_weather", "arguments": {"city": "Rome"}}],
         ),
-        Message(role="tool", content="Sunny", tool_call_id="c1", name="get_weather"),
+        Message(
+            role="tool",
+            content="Sunny",
+            tool_call_id="c1",
+            name="get_weather",
+            kind="observation",
+        ),
     ]
 
 

@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from autogen_core.models import CreateResult, UserMessage
+from autogen_core import FunctionCall
+from autogen_core.models import (
+    AssistantMessage,
+    CreateResult,
+    FunctionExecutionResult,
+    FunctionExecutionResultMessage,
+    LLMMessage,
+    UserMessage,
+)
 from fmos_autogen import FMOSChatCompletionClient, FMOSCreateResult
 
 from fmos_core import FMOS, ToolSpec
@@ -25,6 +33,13 @@ def reply_of(result: CreateResult) -> HarnessReply:
         return HarnessReply(text=result.content, metadata=result.fmos_metadata)
     calls = [(c.name, json.loads(c.arguments)) for c in result.content]
     return HarnessReply(text=result.thought or "", tool_calls=calls, metadata=result.fmos_metadata)
+
+
+def prompt_text(message: LLMMessage) -> str:
+    """The text a message of the history holds (a call list has none)."""
+    if isinstance(message, FunctionExecutionResultMessage):
+        return "".join(r.content for r in message.content)
+    return message.content if isinstance(message.content, str) else ""
 
 
 def schema_of(spec: ToolSpec) -> dict[str, Any]:
@@ -55,6 +70,28 @@ class TestAutoGenConformance(HarnessConformance):
         messages = [UserMessage(content=prompt, source="user")]
         result = asyncio.run(client.create(messages, tools=[schema_of(t) for t in tools]))
         return reply_of(result)
+
+    def call_after_tool(
+        self,
+        fmos: FMOS,
+        prompt: str,
+        *,
+        tool_name: str,
+        tool_output: str,
+        vfm: str,
+        tenant: str,
+    ) -> HarnessReply:
+        client = FMOSChatCompletionClient(fmos, vfm=vfm, tenant=tenant, max_tokens=48)
+        call = FunctionCall(id="call_1", name=tool_name, arguments="{}")
+        result = FunctionExecutionResult(content=tool_output, name=tool_name, call_id="call_1")
+        history: list[LLMMessage] = [
+            UserMessage(content=prompt, source="user"),
+            AssistantMessage(content=[call], source="assistant"),
+            FunctionExecutionResultMessage(content=[result]),
+        ]
+        reply = reply_of(asyncio.run(client.create(history)))  # in the client's session "default"
+        reply.history = [prompt_text(m) for m in history]
+        return reply
 
     def resume(self, fmos: FMOS, approval_id: str, *, vfm: str, tenant: str) -> HarnessReply:
         client = FMOSChatCompletionClient(fmos, vfm=vfm, tenant=tenant)

@@ -204,3 +204,15 @@ def test_the_budget_is_reserved_for_the_prompt_the_policies_built(tmp_path) -> N
         assert response.text == "ok"
         assert fmos.budgets.show("default").tokens_used < 5_000
         assert HANDLE.search(backend.requests[0].messages[-1].content)
+
+
+async def test_a_stub_names_the_tool_from_the_call_it_answers() -> None:
+    call = ToolCall(id="c9", name="fetch_page")
+    messages = [
+        Message(role="assistant", tool_calls=[call]),
+        Message(role="tool", tool_call_id="c9", content=PAGE),  # no name, as some harnesses
+        Message(role="assistant", content="done"),
+    ]
+    window = Window(offload=lambda path, text: "fs:" + "c" * 16)
+    out = await PostUseOffload().apply(messages, window)
+    assert out[1].content.startswith("[result of fetch_page used earlier")

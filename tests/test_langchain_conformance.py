@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 from fmos_langchain import ChatFMOS
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from fmos_core import FMOS, ToolSpec
 from fmos_core.testing.conformance import HarnessConformance, HarnessReply
@@ -59,6 +59,30 @@ class TestLangChainConformance(HarnessConformance):
             else chat
         )
         return reply_of(model.invoke(prompt))
+
+    def call_after_tool(
+        self,
+        fmos: FMOS,
+        prompt: str,
+        *,
+        tool_name: str,
+        tool_output: str,
+        vfm: str,
+        tenant: str,
+    ) -> HarnessReply:
+        chat = ChatFMOS(fmos=fmos, vfm=vfm, tenant=tenant, max_tokens=48)
+        history = [
+            HumanMessage(prompt),
+            AIMessage(
+                "",
+                tool_calls=[{"name": tool_name, "args": {}, "id": "call_1", "type": "tool_call"}],
+            ),
+            ToolMessage(tool_output, tool_call_id="call_1", name=tool_name),
+        ]
+        reply = reply_of(chat.invoke(history))
+        reply.session = chat.session
+        reply.history = [m.text for m in history]
+        return reply
 
     def resume(self, fmos: FMOS, approval_id: str, *, vfm: str, tenant: str) -> HarnessReply:
         return reply_of(ChatFMOS(fmos=fmos, vfm=vfm, tenant=tenant).resume(approval_id))

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fmos_langgraph import FMOSCheckpointSaver, FMOSGuardNode, FMOSModelNode
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import Command
 
@@ -40,10 +40,11 @@ def graph_for(
     tenant: str,
     tools: Sequence[ToolSpec] = (),
     tool_choice: str = "auto",
+    max_tokens: int = 32,
 ) -> Any:
     builder = StateGraph(MessagesState)
     model = FMOSModelNode(
-        fmos, vfm, tools=tools, tool_choice=tool_choice, tenant=tenant, max_tokens=32
+        fmos, vfm, tools=tools, tool_choice=tool_choice, tenant=tenant, max_tokens=max_tokens
     )
     builder.add_node("model", model)
     builder.add_node("guard", FMOSGuardNode(fmos))
@@ -82,6 +83,33 @@ class TestLangGraphConformance(HarnessConformance):
         graph = graph_for(fmos, vfm, tenant, tools, tool_choice)
         config = {"configurable": {"thread_id": uuid.uuid4().hex}}
         return reply_of(graph.invoke({"messages": [HumanMessage(prompt)]}, config))
+
+    def call_after_tool(
+        self,
+        fmos: FMOS,
+        prompt: str,
+        *,
+        tool_name: str,
+        tool_output: str,
+        vfm: str,
+        tenant: str,
+    ) -> HarnessReply:
+        graph = graph_for(fmos, vfm, tenant, max_tokens=48)
+        thread = uuid.uuid4().hex
+        history = [
+            HumanMessage(prompt),
+            AIMessage(
+                "",
+                tool_calls=[{"name": tool_name, "args": {}, "id": "call_1", "type": "tool_call"}],
+            ),
+            ToolMessage(tool_output, tool_call_id="call_1", name=tool_name),
+        ]
+        result = graph.invoke({"messages": history}, {"configurable": {"thread_id": thread}})
+        reply = reply_of(result)
+        reply.session = thread  # the model node's FMOS session is the graph's thread
+        # the graph's state is the caller's history here: its first three messages
+        reply.history = [m.text for m in result["messages"][:3]]
+        return reply
 
     def resume(self, fmos: FMOS, approval_id: str, *, vfm: str, tenant: str) -> HarnessReply:
         # the model node runs with the graph's thread as FMOS session: the approval names it

@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 from fmos_llamaindex import FMOSLLM
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    MessageRole,
+    TextBlock,
+    ToolCallBlock,
+)
 from llama_index.core.tools import FunctionTool, ToolMetadata
 
 from fmos_core import FMOS, ToolSpec
@@ -75,6 +81,36 @@ class TestLlamaIndexConformance(HarnessConformance):
         else:
             response = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
         return reply_of(llm, response)
+
+    def call_after_tool(
+        self,
+        fmos: FMOS,
+        prompt: str,
+        *,
+        tool_name: str,
+        tool_output: str,
+        vfm: str,
+        tenant: str,
+    ) -> HarnessReply:
+        llm = FMOSLLM(fmos.vfm(vfm), tenant=tenant, max_tokens=48)
+        # the shapes a LlamaIndex FunctionAgent keeps: the call as a ToolCallBlock, the
+        # result as a tool message naming the call id (and here the tool) in additional_kwargs
+        history = [
+            ChatMessage(role=MessageRole.USER, content=prompt),
+            ChatMessage(
+                role=MessageRole.ASSISTANT,
+                blocks=[ToolCallBlock(tool_call_id="call_1", tool_name=tool_name)],
+            ),
+            ChatMessage(
+                role=MessageRole.TOOL,
+                blocks=[TextBlock(text=tool_output)],
+                additional_kwargs={"tool_call_id": "call_1", "name": tool_name},
+            ),
+        ]
+        reply = reply_of(llm, llm.chat(history))
+        reply.session = llm.session
+        reply.history = [m.content or "" for m in history]
+        return reply
 
     def resume(self, fmos: FMOS, approval_id: str, *, vfm: str, tenant: str) -> HarnessReply:
         llm = FMOSLLM(fmos.vfm(vfm), tenant=tenant)

@@ -8,6 +8,7 @@ import pytest
 
 from fmos_core import FMOS, BudgetExceeded, Config, Message, Request, ToolCall, ToolSpec
 from fmos_core.backends import Completion
+from fmos_core.profiles import CapabilityProfile
 from fmos_core.testing import ScriptedBackend
 
 HANDLE = re.compile(r"fs:[0-9a-f]{16}")
@@ -96,7 +97,8 @@ def test_recall_reads_lines_bytes_or_everything(tmp_path) -> None:
             "b",
             recall_from_window(),
             "c",
-        ]
+        ],
+        profile=CapabilityProfile(context_window=8192),
     )
     with kernel(tmp_path, backend) as fmos:
         for _ in range(3):
@@ -185,3 +187,16 @@ def test_a_stream_serves_recall_and_streams_the_answer(tmp_path) -> None:
         events = list(fmos.vfm().stream(history(), tenant="acme"))
     assert "".join(e.delta for e in events) == "It is 4417."
     assert events[-1].response is not None and events[-1].response.tool_calls == []
+
+
+def test_a_recalled_page_is_cut_to_fit_the_window(tmp_path) -> None:
+    backend = ScriptedBackend(
+        [recall_from_window(), "done"], profile=CapabilityProfile(context_window=1500)
+    )
+    with kernel(tmp_path, backend) as fmos:
+        response = fmos.vfm().invoke(history(), max_tokens=100)
+    page = backend.requests[1].messages[-1].content
+    assert page.startswith("line 1: nothing here")
+    assert page.endswith("ask for a narrower range or a text to find]")
+    assert backend.count_tokens(backend.requests[1]) + 100 <= 1500
+    assert response.text == "done"

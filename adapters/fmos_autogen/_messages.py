@@ -22,7 +22,8 @@ from fmos_core.errors import BadRequest
 def to_fmos_messages(messages: Sequence[LLMMessage]) -> list[Message]:
     """The FMOS messages for an AutoGen conversation; what FMOS cannot carry is ``BadRequest``.
 
-    A ``FunctionExecutionResultMessage`` becomes one ``tool`` message per result.
+    A ``FunctionExecutionResultMessage`` becomes one ``tool`` message (an ``observation``)
+    per result.
     """
     converted: list[Message] = []
     for index, message in enumerate(messages):
@@ -102,6 +103,7 @@ def _results(message: FunctionExecutionResultMessage, index: int) -> list[Messag
                 content=result.content,
                 tool_call_id=result.call_id,
                 name=result.name or None,
+                kind="observation",
             )
         )
     return results

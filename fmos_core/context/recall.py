@@ -113,13 +113,30 @@ class Recall:
             tools = call.request.tools
             if round_ == self.max_rounds:  # the last round must answer
                 tools = [t for t in tools if t.name != RECALL]
+            base = [*call.request.messages, asked]
+            call.request = call.request.model_copy(update={"messages": base, "tools": tools})
             call.request = call.request.model_copy(
-                update={"messages": [*call.request.messages, asked, *results], "tools": tools}
+                update={"messages": [*base, *self._fit(call, results)]}
             )
             call.completion = spent  # charged if the next round cannot be reserved
             self._reserve_round(call)
             completion = await call.pfm.backend.complete(call.request)
         return _add(spent, completion)
+
+    def _fit(self, call: Call, results: list[Message]) -> list[Message]:
+        """``results`` cut so the next round's prompt and ``max_tokens`` fit the pFM's window."""
+        window = call.pfm.profile.context_window - call.request.max_tokens
+        empty = [m.model_copy(update={"content": ""}) for m in results]
+        room = window - call.prompt_tokens_of([*call.request.messages, *empty])
+        budget = max(0, room) * 2  # bytes: a generous guess, checked below
+        while True:
+            share = budget // max(1, len(results))
+            fitted = [_cut(m, share) for m in results]
+            if call.prompt_tokens_of([*call.request.messages, *fitted]) <= window:
+                return fitted
+            if share == 0:
+                return fitted  # even empty results overflow: the window trap's job, not ours
+            budget = budget * 3 // 4
 
     def read(self, tenant: str, session: str, arguments: dict[str, Any]) -> str:
         """What ``recall(**arguments)`` returns to the model (errors are text too)."""
@@ -191,6 +208,19 @@ def _resolve(call: Call, name: str) -> str:
         return name
     owned = {h for m in call.request.messages if m.name == name for h in handles_in([m])}
     return owned.pop() if len(owned) == 1 else name
+
+
+def _cut(message: Message, max_bytes: int) -> Message:
+    """``message`` with its content cut to ``max_bytes`` and a note saying so."""
+    data = message.content.encode()
+    if len(data) <= max_bytes:
+        return message
+    if max_bytes < 200:
+        note = "recall failed: no room left in the context window; answer with what you have"
+        return message.model_copy(update={"content": note})
+    kept = data[: max_bytes - 120].decode("utf-8", errors="ignore")
+    note = "\n[… cut to fit the context window; ask for a narrower range or a text to find]"
+    return message.model_copy(update={"content": kept + note})
 
 
 def _add(total: Completion, more: Completion) -> Completion:

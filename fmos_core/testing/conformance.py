@@ -1,14 +1,21 @@
 """The harness conformance suite: the contract C, asserted the same way under every adapter.
 
-An adapter's tests subclass ``HarnessConformance`` and implement three hooks that
-drive FMOS through their harness (``call``, ``resume`` and, when the harness wraps
-errors, ``approval_id``). The suite then proves, on the embedded model:
+An adapter's tests subclass ``HarnessConformance`` and implement the hooks that
+drive FMOS through their harness (``call``, ``call_after_tool``, ``resume`` and, when
+the harness wraps errors, ``approval_id``). The suite then proves, on the embedded model:
 
 - a call over budget is refused with the harness's natural error and spends nothing;
 - every call writes one trace with tenant, pFM and tokens;
 - a context policy changes what the pFM receives, identically in every harness;
 - a privileged tool call raises the approval trap and resumes after approval;
-- provenance (trace id, pFM, traps, policies) is in the harness's response metadata.
+- provenance (trace id, pFM, traps, policies) is in the harness's response metadata;
+- a large tool result in the harness's history is offloaded to the agent filesystem:
+  the pFM sees a stub with its handle, provenance lists the handle, the bytes read
+  back identical, and the caller's own history keeps the whole result;
+- a small tool result reaches the pFM unchanged, as an ``observation`` (the kind
+  context policies tell tool results by);
+- the kernel offers its ``recall`` tool beside such a handle and serves it itself: no
+  harness reply ever carries a ``recall`` call.
 
 Example (in an adapter's test module)::
 
@@ -16,6 +23,8 @@ Example (in an adapter's test module)::
         budget_error = BudgetExceeded
         def call(self, fmos, prompt, *, vfm, tenant, tools=(), tool_choice="auto"):
             ...  # run the prompt through the harness, return a HarnessReply
+        def call_after_tool(self, fmos, prompt, *, tool_name, tool_output, vfm, tenant):
+            ...  # send prompt, a call to tool_name and its result; return a HarnessReply
         def resume(self, fmos, approval_id, *, vfm, tenant):
             ...
 """
@@ -23,14 +32,18 @@ Example (in an adapter's test module)::
 from __future__ import annotations
 
 import abc
+import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, ClassVar
 
 import pytest
 
 from fmos_core.config import Config
-from fmos_core.contract import Privilege, ToolSpec
+from fmos_core.context.recall import RECALL
+from fmos_core.contract import Privilege, Request, ToolSpec
 from fmos_core.errors import ApprovalRequired, BudgetExceeded
 from fmos_core.kernel import FMOS
 from fmos_core.registry import DriverRegistry
@@ -47,6 +60,24 @@ SEND_EMAIL = ToolSpec(
         "required": ["to"],
     },
 )
+OFFLOAD_BYTES = 1000
+OFFLOAD = {"policy": "offload_tool_outputs", "max_bytes": OFFLOAD_BYTES}
+MEMORY_PROMPT = "Which orders are still pending? Answer in one sentence."
+LIST_ORDERS = "list_orders"
+#: a JSON tool result of about 20 KB, the same bytes in every run
+ORDERS = json.dumps(
+    {
+        "orders": [
+            {
+                "id": f"ORD-{1000 + i}",
+                "customer": f"customer-{i:03d}",
+                "status": ("shipped", "pending", "delivered")[i % 3],
+            }
+            for i in range(300)
+        ]
+    }
+)
+_HANDLE = re.compile(r"\bfs:[0-9a-f]{16}\b")
 
 
 @dataclass
@@ -61,6 +92,11 @@ class HarnessReply:
     text: str
     tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: the FMOS session the harness ran the call in
+    session: str = "default"
+    #: the text of each message the test sent, read from the caller's own objects after
+    #: the call (``call_after_tool``); None where the harness gives no way to read it back
+    history: list[str] | None = None
 
 
 @dataclass
@@ -93,6 +129,24 @@ class HarnessConformance(abc.ABC):
         """Send ``prompt`` through the harness to ``vfm`` as ``tenant``."""
 
     @abc.abstractmethod
+    def call_after_tool(
+        self,
+        fmos: FMOS,
+        prompt: str,
+        *,
+        tool_name: str,
+        tool_output: str,
+        vfm: str,
+        tenant: str,
+    ) -> HarnessReply:
+        """Send, in the harness's own message types, a history of three messages: the
+        user's ``prompt``, an assistant message calling ``tool_name`` (call id
+        ``"call_1"``, no arguments) and that call's result ``tool_output``. Offer no
+        tools of the caller's, let the model choose (``tool_choice="auto"``), keep
+        ``max_tokens`` small (48), and return the reply with the session and history
+        filled in."""
+
+    @abc.abstractmethod
     def resume(self, fmos: FMOS, approval_id: str, *, vfm: str, tenant: str) -> HarnessReply:
         """Continue, through the harness, the call that approval ``approval_id`` held."""
 
@@ -111,6 +165,9 @@ class HarnessConformance(abc.ABC):
                 "vfms": {
                     "default": {"pfms": ["smollm2"]},
                     "policy": {"pfms": ["smollm2"], "system_prompt": POLICY_PROMPT},
+                    # offload with the kernel's recall tool (the default), and without it
+                    "memory": {"pfms": ["smollm2"], "context": [OFFLOAD]},
+                    "offload": {"pfms": ["smollm2"], "context": [OFFLOAD], "recall": False},
                 },
                 "tenants": {"default": {}, "acme": {"clearance": "read"}, "tight": {}},
             }
@@ -185,3 +242,78 @@ class HarnessConformance(abc.ABC):
         assert meta["pfm"] == "smollm2"
         assert meta["traps"] == []
         assert "system_prompt:policy" in meta["provenance"]["policies"]
+
+    def _after_orders(
+        self, kernel: ConformanceKernel, vfm: str
+    ) -> tuple[HarnessReply, list[Request]]:
+        """The reply to a history ending in the ~20 KB orders result, and the requests the
+        pFM received for it: the first, then one more for each round of ``recall``."""
+        seen = len(kernel.recording.requests)
+        reply = self.call_after_tool(
+            kernel.fmos,
+            MEMORY_PROMPT,
+            tool_name=LIST_ORDERS,
+            tool_output=ORDERS,
+            vfm=vfm,
+            tenant="default",
+        )
+        return reply, kernel.recording.requests[seen:]
+
+    def test_a_large_tool_output_is_offloaded_and_recoverable(
+        self, kernel: ConformanceKernel
+    ) -> None:
+        fmos = kernel.fmos
+        reply, sent = self._after_orders(kernel, "offload")  # no recall: one request
+        assert [len(r.tools) for r in sent] == [0]
+        first = sent[0].messages
+        assert [m.role for m in first] == ["user", "assistant", "tool"]
+        assert first[0].content == MEMORY_PROMPT
+        assert [(c.id, c.name, c.arguments) for c in first[1].tool_calls] == [
+            ("call_1", LIST_ORDERS, {})
+        ]
+        stub = first[2]
+        assert (stub.tool_call_id, stub.kind) == ("call_1", "summary")
+        assert len(stub.content.encode()) < OFFLOAD_BYTES
+        assert "ORD-1299" not in stub.content, "the window keeps a stub, not the payload"
+        assert LIST_ORDERS in stub.content, "the stub names the tool"
+        [handle] = _HANDLE.findall(stub.content)
+        meta = reply.metadata
+        assert handle in meta["provenance"]["memory_handles"]
+        assert "policy:offload_tool_outputs" in meta["provenance"]["policies"]
+        trace = fmos.traces.get(meta["trace_id"])
+        assert (trace.tenant, trace.session) == ("default", reply.session)
+        assert fmos.fs.read("default", reply.session, handle) == ORDERS.encode()
+        if reply.history is not None:  # the caller's own history keeps the whole result
+            assert reply.history == [MEMORY_PROMPT, "", ORDERS]
+
+    def test_a_small_tool_output_reaches_the_pfm_unchanged_as_an_observation(
+        self, kernel: ConformanceKernel
+    ) -> None:
+        seen = len(kernel.recording.requests)
+        small = json.dumps({"orders": [{"id": "ORD-1000", "status": "pending"}]})
+        self.call_after_tool(
+            kernel.fmos,
+            MEMORY_PROMPT,
+            tool_name=LIST_ORDERS,
+            tool_output=small,
+            vfm="memory",
+            tenant="default",
+        )
+        [request] = kernel.recording.requests[seen:]  # no handle in the window: no recall
+        result = request.messages[-1]
+        assert (result.role, result.tool_call_id, result.name) == ("tool", "call_1", LIST_ORDERS)
+        assert (result.kind, result.content) == ("observation", small)
+
+    def test_the_kernel_offers_recall_and_serves_it_itself(self, kernel: ConformanceKernel) -> None:
+        reply, sent = self._after_orders(kernel, "memory")
+        assert RECALL in [t.name for t in sent[0].tools]
+        assert sent[0].tool_choice == "auto"
+        [handle] = _HANDLE.findall(sent[0].messages[-1].content)
+        assert handle in reply.metadata["provenance"]["memory_handles"]
+        assert RECALL not in [name for name, _ in reply.tool_calls]
+        # whatever the model did: each further round answers recall calls with their results
+        for before, after in pairwise(sent):
+            asked = after.messages[len(before.messages)]
+            results = after.messages[len(before.messages) + 1 :]
+            assert [c.name for c in asked.tool_calls] == [RECALL] * len(results)
+            assert all((m.role, m.name) == ("tool", RECALL) for m in results)
