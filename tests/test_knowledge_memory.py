@@ -111,3 +111,46 @@ def test_an_item_offloaded_earlier_in_the_session_is_found_by_entity(tmp_path) -
     assert '"ORD-1137", "status": "lost in transit"' in page.content
     assert handle in response.provenance.memory_handles
     assert other_session.traps == []  # offloads stay in their session
+
+
+def embedded(tmp_path: Path, *, knowledge: bool) -> FMOS:
+    config = Config.parse(
+        {
+            "state": {"url": f"sqlite:///{tmp_path}/{knowledge}.db"},
+            "vfms": {
+                "default": {
+                    "pfms": ["smollm2"],
+                    "context": [{"policy": "offload_tool_outputs", "max_bytes": 2000}],
+                }
+            },
+        }
+    )
+    fmos = FMOS(config)
+    if not knowledge:
+        fmos.traps.detectors.clear()
+    return fmos
+
+
+@pytest.mark.model
+def test_the_embedded_model_answers_from_what_the_knowledge_trap_paged_in(tmp_path) -> None:
+    with embedded(tmp_path, knowledge=True) as fmos:
+        response = fmos.vfm().invoke(
+            orders_history("What is the status of order ORD-1137?"), max_tokens=48
+        )
+    assert [t.type for t in response.traps] == ["knowledge"]
+    assert "lost in transit" in response.text.lower()
+
+
+@pytest.mark.model
+@pytest.mark.xfail(
+    strict=True,
+    reason="SmolLM2-135M cannot page a fact back in by itself: offered recall, it passes the "
+    "tool's name or a byte length instead of a text to find, reads the start of the item, and "
+    "answers from that (benchmarks/context.py: 0/20 with the recall tool alone)",
+)
+def test_the_embedded_model_recalls_an_offloaded_fact_by_itself(tmp_path) -> None:
+    with embedded(tmp_path, knowledge=False) as fmos:
+        response = fmos.vfm().invoke(
+            orders_history("What is the status of order ORD-1137?"), max_tokens=48
+        )
+    assert "lost in transit" in response.text.lower()
