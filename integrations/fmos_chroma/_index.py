@@ -152,13 +152,10 @@ class ChromaIndex(VectorIndex):
         where: Where | None = None,
     ) -> list[VectorHit]:
         _check_k(k)
-        collection = self._collection(tenant)
-        try:
-            chroma_where = to_where(where)
-        except _MatchNothing:
+        target = self._target(tenant, where)
+        if target is None:
             return []
-        if collection is None:
-            return []
+        collection, chroma_where = target
         embedding = self.embedder.embed([text])[0]
         _check_dimension(tenant, collection, len(embedding))
         found = collection.query(
@@ -187,13 +184,10 @@ class ChromaIndex(VectorIndex):
         _check_k(k)
         if not term:
             raise BadRequest("containing() needs a non-empty term")
-        collection = self._collection(tenant)
-        try:
-            chroma_where = to_where(where)
-        except _MatchNothing:
+        target = self._target(tenant, where)
+        if target is None:
             return []
-        if collection is None:
-            return []
+        collection, chroma_where = target
         found = collection.get(
             where=chroma_where,
             where_document={"$contains": term},
@@ -208,13 +202,10 @@ class ChromaIndex(VectorIndex):
         ]
 
     def delete(self, tenant: str, where: Where) -> int:
-        collection = self._collection(tenant)
-        try:
-            chroma_where = to_where(where)
-        except _MatchNothing:
+        target = self._target(tenant, where)
+        if target is None:
             return 0
-        if collection is None:
-            return 0
+        collection, chroma_where = target
         ids = collection.get(where=chroma_where, include=[])["ids"]
         if ids:
             collection.delete(ids=ids)
@@ -231,6 +222,15 @@ class ChromaIndex(VectorIndex):
             self._closed = True
             self._collections.clear()
         self._client.close()
+
+    def _target(self, tenant: str, where: Where | None) -> tuple[Collection, Any] | None:
+        """The tenant's collection and ``where`` in Chroma's terms; None if nothing can match."""
+        try:
+            chroma_where = to_where(where)
+        except _MatchNothing:
+            return None
+        collection = self._collection(tenant)
+        return None if collection is None else (collection, chroma_where)
 
     def _collection(self, tenant: str, *, create: int | None = None) -> Collection | None:
         """The tenant's collection; None when it does not exist and ``create`` is None.
