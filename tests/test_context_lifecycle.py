@@ -7,7 +7,7 @@ import re
 import pytest
 
 from fmos_core import FMOS, Config, ConfigError, Message, ToolCall
-from fmos_core.context import PostUseOffload, UnloadSkills, Window
+from fmos_core.context import PostUseOffload, UnloadSkills, Window, extractive_summary
 from fmos_core.testing import ScriptedBackend
 
 HANDLE = re.compile(r"fs:[0-9a-f]{16}")
@@ -216,3 +216,49 @@ async def test_a_stub_names_the_tool_from_the_call_it_answers() -> None:
     window = Window(offload=lambda path, text: "fs:" + "c" * 16)
     out = await PostUseOffload().apply(messages, window)
     assert out[1].content.startswith("[result of fetch_page used earlier")
+
+
+ROBOT = (
+    "Zephyr is a delivery robot built by Acme. It ships on 12 March to stores in Oslo and "
+    "Bergen. Its battery lasts nine hours on a charge. Early testers praised its quiet motors "
+    "but asked for a bigger cargo bay. Acme has not announced a price yet, and a second model "
+    "with a heated compartment for food deliveries is planned for the autumn."
+)
+
+
+@pytest.mark.model
+def test_the_embedded_model_writes_the_summary_of_a_used_page(tmp_path) -> None:
+    config = Config.parse(
+        {
+            "state": {"url": f"sqlite:///{tmp_path}/s.db"},
+            "vfms": {
+                "default": {
+                    "pfms": ["smollm2"],
+                    "context": [
+                        {"policy": "post_use_offload", "min_bytes": 100, "summary_chars": 160}
+                    ],
+                    "summariser": "model",
+                }
+            },
+        }
+    )
+    call = ToolCall(id="c1", name="fetch_page", arguments={})
+    history = [
+        Message(role="user", content="Tell me about Zephyr."),
+        Message(role="assistant", tool_calls=[call]),
+        Message(role="tool", tool_call_id="c1", name="fetch_page", content=ROBOT),
+        Message(role="assistant", content="Zephyr is a delivery robot."),
+        Message(role="user", content="Thanks!"),
+    ]
+    with FMOS(config) as fmos:
+        fmos.budgets.set("default", tokens=1_000_000)
+        response = fmos.vfm().invoke(history, max_tokens=8)
+        trace = fmos.traces.get(response.trace_id)
+        used = fmos.budgets.show("default").tokens_used
+    stub = trace.request["messages"][2]["content"]
+    [handle] = response.provenance.memory_handles
+    summary = stub.split(f"handle {handle}; ", 1)[1].removesuffix("]")
+    assert summary and len(summary) <= 160
+    assert summary != extractive_summary(ROBOT, 160)  # written by the model
+    # the summary's tokens are charged with the call, beyond the answer's own
+    assert used > response.usage.input_tokens + response.usage.output_tokens
