@@ -37,6 +37,21 @@ class PFMConfig(_Strict):
     profile: dict[str, Any] = Field(default_factory=dict)
 
 
+class TrustConfig(_Strict):
+    """Guardrails of a VFM.
+
+    ``injection``: what to do with text that looks like injected instructions — in user
+    messages, tool results and retrieved pages — ``off``, ``flag`` (record it),
+    ``quarantine`` (wrap it as untrusted data; the default) or ``refuse``
+    (``GuardrailTripped``). ``pii``: ``traces`` (redact what traces store; the default),
+    ``redact`` (also what the pFM sees and what it answers: typed placeholders such as
+    ``[EMAIL_1]``) or ``off``.
+    """
+
+    injection: Literal["off", "flag", "quarantine", "refuse"] = "quarantine"
+    pii: Literal["off", "traces", "redact"] = "traces"
+
+
 class VFMConfig(_Strict):
     """A virtual model: an ordered pool of pFMs (first = preferred) and its policy."""
 
@@ -47,12 +62,17 @@ class VFMConfig(_Strict):
     summariser: Literal["extractive", "model"] = "extractive"  # who writes policies' summaries
     summary_pfm: str | None = None  # for "model": default the embedded pFM, else the first
     recall: bool = True  # offer the kernel's recall tool while handles are in the window
+    trust: TrustConfig = Field(default_factory=TrustConfig)
 
 
 class TenantConfig(_Strict):
-    """A tenant and the highest tool privilege its callers may use unapproved."""
+    """A tenant, the highest tool privilege its callers may use unapproved, and the
+    administrator's policies, placed above everything an app, a user or a tool says."""
 
     clearance: Privilege = Privilege.READ
+    admin_policies: list[str] = Field(default_factory=list)
+    approval_timeout_s: float | None = Field(default=3600.0, gt=0)  # None: never lapses
+    max_pending_approvals: int = Field(default=20, ge=1)  # beyond it, requests are refused
 
     @field_validator("clearance", mode="before")
     @classmethod

@@ -38,6 +38,8 @@ from fmos_core.pipeline import (
     Call,
     Context,
     Execute,
+    Guard,
+    Guardrails,
     Pipeline,
     Reserve,
     Route,
@@ -56,6 +58,7 @@ from fmos_core.store import (
     StateWriter,
     TraceReader,
 )
+from fmos_core.store.pins import ToolPins
 from fmos_core.vfm import VFM
 
 _T = TypeVar("_T")
@@ -107,11 +110,20 @@ class FMOS:
             [
                 Admit(frozenset(config.tenants)),
                 self._context_stage(config, policies or {}, accounts),
+                Guard(
+                    Guardrails(),
+                    dict(config.tenants),
+                    {name: v.trust for name, v in config.vfms.items()},
+                ),
                 Reserve(accounts),
                 TrapCheck(self.traps),
                 Route(accounts),
                 Execute(),
-                Verify(self.traps, {n: int(t.clearance) for n, t in config.tenants.items()}),
+                Verify(
+                    self.traps,
+                    {n: int(t.clearance) for n, t in config.tenants.items()},
+                    ToolPins(self.db) if self.db is not None else None,
+                ),
                 Settle(accounts, traces),
             ],
             timed=traces is not None,

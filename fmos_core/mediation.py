@@ -57,6 +57,7 @@ class Mediator:
         """``messages`` as the VFM's context stage would hand them to a pFM."""
         call = self._call(vfm, Request(messages=list(messages), identity=identity or Identity()))
         await self._run("context", call)
+        await self._run("guard", call)  # admin policies first, untrusted text quarantined
         return list(call.request.messages)
 
     async def gate_tool_call(

@@ -63,15 +63,16 @@ class VFM:
 
     def resume(self, approval_id: str, *, tenant: str = "default") -> Response:
         """The response a pending approval held back, once a human approved it."""
+        self._kernel.approvals.expire()  # a lapsed approval fails closed
         approval = self._kernel.approvals.get(approval_id)
         if approval.tenant != tenant or approval.vfm != self.name:
             raise BadRequest(
                 f"approval {approval_id!r} belongs to another tenant or VFM; "
                 "resume it with the identity that raised it"
             )
-        if approval.status == "denied":
+        if approval.status in ("denied", "expired"):
             raise ApprovalDenied(
-                f"approval {approval_id} was denied by {approval.decided_by}"
+                f"approval {approval_id} was {approval.status} by {approval.decided_by}"
                 + (f": {approval.reason}" if approval.reason else ""),
                 approval_id=approval_id,
                 trace_id=approval.trace_id,

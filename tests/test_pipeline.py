@@ -113,6 +113,7 @@ def test_stream_yields_deltas_then_the_response(make):
     assert trace.status == "ok"
     assert [s.name for s in trace.spans] == [
         "admit",
+        "guard",
         "reserve",
         "trap_check",
         "route",
@@ -204,6 +205,7 @@ def test_system_prompt_is_prepended_and_listed_in_provenance(make):
     assert [s.name for s in stored.spans] == [
         "admit",
         "context",
+        "guard",
         "reserve",
         "trap_check",
         "route",
@@ -230,6 +232,7 @@ def test_inactive_stages_are_left_out(make):
     plain = make({"s": ScriptedBackend([])})
     assert [s.name for s in plain.pipeline.stages] == [
         "admit",
+        "guard",
         "reserve",
         "trap_check",
         "route",
@@ -243,6 +246,7 @@ def test_inactive_stages_are_left_out(make):
     assert [s.name for s in prompted.pipeline.stages] == [
         "admit",
         "context",
+        "guard",
         "reserve",
         "trap_check",
         "route",
@@ -336,7 +340,7 @@ def test_every_request_writes_exactly_one_complete_trace(make):
         assert stored.response["message"]["content"] == response.text
         assert stored.request["messages"][0]["role"] == "user"
         names = [s.name for s in stored.spans]
-        assert names == ["admit", "reserve", "trap_check", "route", "execute", "verify"]
+        assert names == ["admit", "guard", "reserve", "trap_check", "route", "execute", "verify"]
         assert all(s.duration_ms >= 0 and s.start_ms >= 0 for s in stored.spans)
         starts = [s.start_ms for s in stored.spans]
         assert starts == sorted(starts)

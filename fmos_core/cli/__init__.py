@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fmos_core.cli import (  # noqa: F401  (registers commands)
     approvals,
+    audit,
     budget,
     chat,
     doctor,

@@ -26,10 +26,38 @@ def list_approvals(
     if as_json:
         print_json([asdict(r) for r in rows])
         return
-    table = Table("id", "tenant", "session", "tool", "arguments", "status")
+    table = Table("id", "tenant", "session", "kind", "tool", "arguments", "status")
     for r in rows:
-        table.add_row(r.id, r.tenant, r.session, r.tool, str(r.arguments), r.status)
+        table.add_row(r.id, r.tenant, r.session, r.kind, r.tool, str(r.arguments), r.status)
     out().print(table)
+
+
+@approvals_app.command("show")
+def show(
+    ctx: typer.Context,
+    approval_id: str,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show one approval with the context that raised it."""
+    store = ApprovalStore(settings(ctx).database())
+    store.expire()
+    approval = store.get(approval_id)
+    if as_json:
+        print_json(asdict(approval))
+        return
+    console = out()
+    console.print(
+        f"approval {approval.id}: {approval.kind} of tool {approval.tool!r}, {approval.status}"
+    )
+    where = f"tenant {approval.tenant}, session {approval.session}"
+    console.print(f"{where}, trace {approval.trace_id}")
+    context = approval.context or {}
+    console.print(f"reason: {context.get('reason', '-')}", markup=False)
+    console.print(f"arguments: {approval.arguments}", markup=False)
+    if approval.definition:
+        console.print(f"new definition: {approval.definition}", markup=False)
+    for message in context.get("messages", []):
+        console.print(f"  {message['role']}: {message['content'][:300]}", markup=False)
 
 
 def _decide(

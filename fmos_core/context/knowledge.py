@@ -182,6 +182,8 @@ class MemoryRecall:
                 text = data.decode("utf-8", errors="replace")
                 label = f"[recalled {path} ({key}), first {len(data)} bytes]"
             page = Message(role="system", kind="page", content=f"{label}\n{text}")
+            if call.guard is not None:  # memory is untrusted like any retrieved document
+                [page] = call.guard.admit(call, [page])
             if call.prompt_tokens_of(_with_pages(call, [*pages, page])) > room:
                 continue  # would not fit the window: leave it in memory
             pages.append(page)

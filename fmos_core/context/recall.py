@@ -109,6 +109,8 @@ class Recall:
                 break
             spent = _add(spent, completion)
             results = [self._message(call, c) for c in mine]
+            if call.guard is not None:  # recalled text is untrusted like any tool result
+                results = call.guard.admit(call, results)
             asked = Message(role="assistant", content=completion.content, tool_calls=mine)
             tools = call.request.tools
             if round_ == self.max_rounds:  # the last round must answer

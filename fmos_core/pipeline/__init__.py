@@ -1,6 +1,7 @@
 """The request pipeline: a call's state, its stages, trap handlers and the runner."""
 
 from fmos_core.pipeline.call import PFM, Call
+from fmos_core.pipeline.guard import Guard, GuardrailResult, Guardrails
 from fmos_core.pipeline.route import Route
 from fmos_core.pipeline.runner import Pipeline
 from fmos_core.pipeline.settle import Settle
@@ -20,6 +21,9 @@ __all__ = [
     "Call",
     "Context",
     "Execute",
+    "Guard",
+    "GuardrailResult",
+    "Guardrails",
     "Pipeline",
     "Reserve",
     "Route",

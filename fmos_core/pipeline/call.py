@@ -15,6 +15,7 @@ from fmos_core.traps import Trap
 
 if TYPE_CHECKING:
     from fmos_core.context.recall import Recall
+    from fmos_core.pipeline.guard import Guard
 
 
 @dataclass(slots=True)
@@ -55,6 +56,7 @@ class Call:
     provenance_policies: list[str] = field(default_factory=list)
     memory_handles: list[str] = field(default_factory=list)  # memory that shaped the call
     recall: Recall | None = None  # set when the kernel offered its recall tool
+    guard: Guard | None = None  # set by the guard stage: content added later passes it too
     side_tokens: int = 0  # spent on the call's behalf before it ran (model summaries)
     side_cost: float = 0.0
     error: BaseException | None = None  # how the call ended, for the settle stage

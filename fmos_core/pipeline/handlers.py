@@ -5,10 +5,16 @@ The knowledge trap has no handler yet; the Data Agent registers one.
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from fmos_core.contract import TrapRecord
-from fmos_core.errors import ApprovalRequired, BudgetExceeded, ContextWindowExceeded
+from fmos_core.errors import (
+    ApprovalDenied,
+    ApprovalRequired,
+    BudgetExceeded,
+    ContextWindowExceeded,
+)
 from fmos_core.pipeline.accounts import Accounts, switch_pfm
 from fmos_core.pipeline.call import PFM, Call
 from fmos_core.store.approvals import ApprovalStore
@@ -93,11 +99,13 @@ class TrustHandler:
             )
         identity = call.request.identity
         tool, arguments = str(trap.snapshot["tool"]), dict(trap.snapshot["arguments"])
-        earlier = self._approvals.find_approved(
-            tenant=identity.tenant, session=identity.session, tool=tool, arguments=arguments
-        )
-        if earlier is not None:
-            return f"approved by {earlier.decided_by} (approval {earlier.id})"
+        kind = str(trap.snapshot.get("kind", "tool_call"))
+        if kind == "tool_call":
+            earlier = self._approvals.find_approved(
+                tenant=identity.tenant, session=identity.session, tool=tool, arguments=arguments
+            )
+            if earlier is not None:
+                return f"approved by {earlier.decided_by} (approval {earlier.id})"
         approval_id = uuid.uuid4().hex[:12]
         held = TrapRecord(
             type="trust", reason=trap.reason, action=f"held for approval {approval_id}"
@@ -106,25 +114,44 @@ class TrustHandler:
         if call.response is not None:  # what resume() returns: the trap that held it included
             response = call.response.model_dump(mode="json")
             response["traps"] = [*response["traps"], held.model_dump()]
-        approval = self._approvals.create(
-            id=approval_id,
-            tenant=identity.tenant,
-            app=identity.app,
-            session=identity.session,
-            vfm=call.vfm_name,
-            trace_id=call.trace_id,
-            tool=tool,
-            privilege=int(trap.snapshot["privilege"]),
-            clearance=int(call.tenant.clearance),
-            arguments=arguments,
-            response=response,
-        )
+        timeout = call.tenant.approval_timeout_s
+        try:
+            approval = self._approvals.create(
+                max_pending=call.tenant.max_pending_approvals,
+                id=approval_id,
+                tenant=identity.tenant,
+                app=identity.app,
+                session=identity.session,
+                vfm=call.vfm_name,
+                trace_id=call.trace_id,
+                tool=tool,
+                privilege=int(trap.snapshot["privilege"]),
+                clearance=int(call.tenant.clearance),
+                arguments=arguments,
+                response=response,
+                kind=kind,
+                definition=trap.snapshot.get("definition"),
+                context=_context(call, trap),
+                expires_at=None if timeout is None else time.time() + timeout,
+            )
+        except ApprovalDenied as refused:
+            refused.trace_id = call.trace_id
+            raise
         raise ApprovalRequired(
             f"{trap.reason}; approval {approval.id} is pending: "
             f"`fmos approvals approve {approval.id}`, then resume the call",
             approval_id=approval.id,
             trace_id=call.trace_id,
         )
+
+
+def _context(call: Call, trap: Trap, last: int = 6) -> dict[str, object]:
+    """What a reviewer needs to decide: the reason and the conversation's last messages."""
+    messages = call.request.messages[-last:]
+    return {
+        "reason": trap.reason,
+        "messages": [{"role": m.role, "content": m.content[:2000]} for m in messages],
+    }
 
 
 def default_trap_table(accounts: Accounts | None, approvals: ApprovalStore | None) -> TrapTable:

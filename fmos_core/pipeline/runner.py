@@ -5,7 +5,7 @@ call succeeded or failed (it is given ``call.error``).
 
 Example:
     >>> [s.name for s in Pipeline.default_order]
-    ['admit', 'context', 'reserve', 'trap_check', 'route', 'execute', 'verify', 'settle']
+    ['admit', 'context', 'guard', 'reserve', 'trap_check', 'route', 'execute', 'verify', 'settle']
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import ClassVar
 from fmos_core.backends import Completion
 from fmos_core.contract import Response, StreamEvent
 from fmos_core.pipeline.call import Call
+from fmos_core.pipeline.guard import Guard
 from fmos_core.pipeline.route import Route
 from fmos_core.pipeline.settle import Settle
 from fmos_core.pipeline.stages import (
@@ -38,6 +39,7 @@ class Pipeline:
     default_order: ClassVar[tuple[type[Stage], ...]] = (
         Admit,
         Context,
+        Guard,
         Reserve,
         TrapCheck,
         Route,

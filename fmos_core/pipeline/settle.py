@@ -89,4 +89,5 @@ def trace_record(call: Call, error: BaseException | None) -> TraceRecord:
         request=call.request,
         response=response,
         spans=call.spans,
+        redact_pii=call.vfm.trust.pii != "off",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from jsonschema import Draft202012Validator
 
@@ -17,12 +17,14 @@ from fmos_core.backends import Completion
 from fmos_core.context.model_summary import ModelSummariser
 from fmos_core.context.policies import ContextPolicy, Summariser, Window, extractive
 from fmos_core.context.recall import Recall
-from fmos_core.contract import Message, Privilege, Response, Usage
+from fmos_core.contract import Message, Privilege, Response, ToolSpec, Usage
 from fmos_core.errors import BudgetExceeded, UnknownRecord, UnknownTenant, VerificationFailed
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
+from fmos_core.pipeline.privacy import redact_response
+from fmos_core.store.pins import ToolPins, definition
 from fmos_core.traps import Trap, TrapTable
 
 
@@ -275,14 +277,19 @@ class Verify(Stage):
 
     name = "verify"
 
-    def __init__(self, table: TrapTable, clearance: dict[str, int]) -> None:
+    def __init__(
+        self, table: TrapTable, clearance: dict[str, int], pins: ToolPins | None = None
+    ) -> None:
         self._table = table
         self._clearance = clearance
+        self._pins = pins
 
     async def run(self, call: Call) -> None:
         completion = call.completion
         if completion is None:
             return
+        if call.vfm.trust.pii == "redact":
+            redact_response(call)
         request = call.request
         if request.response_schema is not None and completion.finish_reason != "length":
             _check_json(completion.content, request.response_schema, "the response")
@@ -297,6 +304,8 @@ class Verify(Stage):
                     f"the model called {tool_call.name!r}, which the request did not offer"
                 )
             _check_value(tool_call.arguments, spec.parameters, f"arguments of {spec.name!r}")
+            if self._pins is not None:
+                await self._check_pin(call, spec, tool_call.arguments)
             if spec.privilege > clearance:
                 await self._table.dispatch(
                     Trap(
@@ -314,6 +323,30 @@ class Verify(Stage):
                     ),
                     call,
                 )
+
+    async def _check_pin(self, call: Call, spec: ToolSpec, arguments: dict[str, Any]) -> None:
+        """Hold a call of a tool whose definition changed since it was pinned."""
+        assert self._pins is not None
+        if self._pins.pin_first(call.request.identity.tenant, spec) != "changed":
+            return
+        await self._table.dispatch(
+            Trap(
+                type="trust",
+                reason=(
+                    f"tool {spec.name!r} changed its definition since it was approved "
+                    "(its description or parameter schema)"
+                ),
+                capability="approval",
+                snapshot={
+                    "tool": spec.name,
+                    "kind": "tool_definition",
+                    "definition": definition(spec),
+                    "arguments": arguments,
+                    "privilege": int(spec.privilege),
+                },
+            ),
+            call,
+        )
 
 
 def _check_json(text: str, schema: dict[str, object], what: str) -> None:

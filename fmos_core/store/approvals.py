@@ -1,5 +1,11 @@
 """Pending approvals: a privileged action waits here until a human decides.
 
+An approval is for a tool call (``kind="tool_call"``) or for a tool's changed
+definition (``kind="tool_definition"``, approving it re-pins the tool). It keeps the
+context that raised it; a pending one lapses at ``expires_at`` (``expired``, which
+fails closed like a denial). Every decision is appended to the audit trail in the
+same transaction.
+
 Example:
     >>> import tempfile
     >>> from fmos_core.store.db import Database
@@ -18,11 +24,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
-from fmos_core.errors import BadRequest, UnknownRecord
+from fmos_core.errors import ApprovalDenied, BadRequest, UnknownRecord
 from fmos_core.store import schema
+from fmos_core.store.audit import AuditLog
 from fmos_core.store.db import Database
+from fmos_core.store.pins import ToolPins
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,10 @@ class Approval:
     decided_at: float | None
     decided_by: str | None
     reason: str | None
+    kind: str = "tool_call"
+    definition: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    expires_at: float | None = None
 
 
 class ApprovalStore:
@@ -52,9 +64,15 @@ class ApprovalStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._audit = AuditLog(db)
+        self._pins = ToolPins(db)
 
-    def create(self, **fields: Any) -> Approval:
-        """Persist a pending approval (fields as in ``Approval``, minus the generated ones)."""
+    def create(self, *, max_pending: int | None = None, **fields: Any) -> Approval:
+        """Persist a pending approval (fields as in ``Approval``, minus the generated ones).
+
+        With ``max_pending``, a tenant that already has that many pending approvals gets
+        ``ApprovalDenied`` instead: a flood of requests cannot wear a reviewer down.
+        """
         values = {
             "id": uuid.uuid4().hex[:12],
             "created_at": time.time(),
@@ -64,9 +82,73 @@ class ApprovalStore:
             "reason": None,
             **fields,
         }
+        self.expire()
+        c = schema.approvals.c
+        flooded = 0
         with self._db.begin() as conn:
-            conn.execute(insert(schema.approvals).values(**values))
+            if max_pending is not None:
+                if conn.dialect.name == "postgresql":  # count and insert as one step per tenant
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": values["tenant"]}
+                    )
+                pending = conn.execute(
+                    select(func.count())
+                    .select_from(schema.approvals)
+                    .where(c.tenant == values["tenant"], c.status == "pending")
+                ).scalar_one()
+                if pending >= max_pending:
+                    self._audit.append(
+                        tenant=values["tenant"],
+                        actor="fmos",
+                        action="approval.refused_flood",
+                        subject=str(values.get("tool", "")),
+                        detail={"pending": pending, "limit": max_pending},
+                        conn=conn,
+                    )
+                    flooded = pending
+            if not flooded:
+                conn.execute(insert(schema.approvals).values(**values))
+                self._audit.append(
+                    tenant=values["tenant"],
+                    actor="fmos",
+                    action="approval.request",
+                    subject=values["id"],
+                    detail={"kind": values.get("kind", "tool_call"), "tool": values.get("tool")},
+                    conn=conn,
+                )
+        if flooded:
+            raise ApprovalDenied(
+                f"tenant {values['tenant']!r} has {flooded} approvals pending (its limit): this "
+                "request is refused, not queued; decide some with `fmos approvals list`",
+                approval_id="",
+            )
         return Approval(**values)
+
+    def expire(self, now: float | None = None) -> int:
+        """Pending approvals past ``expires_at`` become ``expired``; returns how many."""
+        now = time.time() if now is None else now
+        c = schema.approvals.c
+        with self._db.begin() as conn:
+            lapsed = conn.execute(
+                select(c.id, c.tenant).where(
+                    c.status == "pending", c.expires_at.is_not(None), c.expires_at < now
+                )
+            ).all()
+            for row in lapsed:
+                done = conn.execute(
+                    update(schema.approvals)
+                    .where(c.id == row.id, c.status == "pending")
+                    .values(status="expired", decided_at=now, decided_by="timeout")
+                )
+                if done.rowcount:
+                    self._audit.append(
+                        tenant=row.tenant,
+                        actor="timeout",
+                        action="approval.expire",
+                        subject=row.id,
+                        conn=conn,
+                    )
+        return len(lapsed)
 
     def get(self, approval_id: str) -> Approval:
         with self._db.engine.connect() as conn:
@@ -78,6 +160,7 @@ class ApprovalStore:
         return Approval(**row._mapping)
 
     def list(self, *, status: str | None = "pending", tenant: str | None = None) -> list[Approval]:
+        self.expire()
         query = select(schema.approvals).order_by(schema.approvals.c.created_at)
         if status is not None:
             query = query.where(schema.approvals.c.status == status)
@@ -122,7 +205,11 @@ class ApprovalStore:
     def decide(
         self, approval_id: str, *, approve: bool, by: str = "cli", reason: str | None = None
     ) -> Approval:
-        """Approve or deny a pending approval; a decided one cannot be changed."""
+        """Approve or deny a pending approval; a decided or expired one cannot be changed.
+
+        Approving a tool's new definition makes it the tool's pin, in the same transaction.
+        """
+        self.expire()
         status = "approved" if approve else "denied"
         with self._db.begin() as conn:
             done = conn.execute(
@@ -130,6 +217,20 @@ class ApprovalStore:
                 .where(schema.approvals.c.id == approval_id, schema.approvals.c.status == "pending")
                 .values(status=status, decided_at=time.time(), decided_by=by, reason=reason)
             )
+            if done.rowcount == 1:
+                row = conn.execute(
+                    select(schema.approvals).where(schema.approvals.c.id == approval_id)
+                ).one()
+                if approve and row.kind == "tool_definition" and row.definition:
+                    self._pins.repin(conn, row.tenant, row.tool, row.definition, by=by)
+                self._audit.append(
+                    tenant=row.tenant,
+                    actor=by,
+                    action=f"approval.{'approve' if approve else 'deny'}",
+                    subject=approval_id,
+                    detail={"kind": row.kind, "tool": row.tool, "reason": reason},
+                    conn=conn,
+                )
         if done.rowcount != 1:
             current = self.get(approval_id)  # raises UnknownRecord if missing
             raise BadRequest(f"approval {approval_id!r} is already {current.status}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, insert, inspect, select
+from sqlalchemy import Connection, insert, inspect, select, text
 
 from fmos_core.store import schema
 
@@ -38,10 +38,26 @@ def _create_agent_filesystem(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables)
 
 
+def _create_trust(conn: Connection) -> None:
+    # a store created since 0001 already has these columns (0001 builds today's shape)
+    approvals = schema.approvals.name
+    present = {c["name"] for c in inspect(conn).get_columns(approvals)}
+    for column, kind in (
+        ("kind", "VARCHAR(20) NOT NULL DEFAULT 'tool_call'"),
+        ("definition", "JSON"),
+        ("context", "JSON"),
+        ("expires_at", "FLOAT"),
+    ):
+        if column not in present:
+            conn.execute(text(f"ALTER TABLE {approvals} ADD COLUMN {column} {kind}"))
+    schema.metadata.create_all(conn, tables=[schema.tool_pins, schema.audit_log])
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_traces_budgets_approvals", _create_v1_tables),
     ("0002_key_value", _create_kv),
     ("0003_agent_filesystem", _create_agent_filesystem),
+    ("0004_trust", _create_trust),
 ]
 
 

@@ -108,6 +108,38 @@ approvals = Table(
     Column("decided_at", Float),
     Column("decided_by", String(200)),
     Column("reason", Text),
+    # migration 0004: what is approved, the context that raised it, when it lapses
+    Column("kind", String(20), nullable=False, server_default="tool_call"),
+    Column("definition", JSON),
+    Column("context", JSON),
+    Column("expires_at", Float),
+)
+
+# migration 0004: tool definitions pinned by hash, per tenant
+tool_pins = Table(
+    "tool_pins",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("tool", String(200), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("pinned_at", Float, nullable=False),
+    Column("pinned_by", String(200), nullable=False),
+)
+
+# migration 0004: the audit trail, append-only and hash-chained
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", Float, nullable=False),
+    Column("tenant", String(200), nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
 )
 
 kv = Table(

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from fmos_core.errors import UnknownRecord
 from fmos_core.store import schema
 from fmos_core.store.db import Database
+from fmos_core.trust.pii import redact_value
 
 
 @dataclass(slots=True)
@@ -64,11 +65,17 @@ class TraceRecord:
     response: dict[str, Any] | BaseModel | None = None
     created_at: float = field(default_factory=time.time)
     spans: list[Span] = field(default_factory=list)
+    redact_pii: bool = False  # not stored: redact request, response and error when written
 
     def to_row(self) -> dict[str, Any]:
-        """The ``traces`` row; pydantic values are dumped here, off the request path."""
-        row = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "spans"}
+        """The ``traces`` row; pydantic values are dumped (and PII redacted) here, off the
+        request path."""
+        skip = ("spans", "redact_pii")
+        row = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
         row["cost_micros"] = round(row.pop("cost") * 1_000_000)
+        if self.redact_pii:
+            for name in ("request", "response", "error", "traps"):
+                row[name] = redact_value(row[name])
         return row
 
 

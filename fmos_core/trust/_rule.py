@@ -1,0 +1,153 @@
+"""What a rule is: a linear-time pattern over normalised text, weighted by source.
+
+Every pattern runs on normalised, lower-cased text (``normalise``). ``words`` rules see
+it with leetspeak folded as well (``1gn0r3`` reads ``ignore``); ``plain`` rules see it
+as is (URLs, chat-template tokens, shell commands). Patterns avoid nested unbounded
+repetition: every gap between key words is a bounded run of words, and every scan
+inside a tag or a URL is bounded, so a match attempt costs at most a constant times
+the text it covers and a scan is linear in the input.
+
+A rule carries one weight per source (user, tool, document): indirect injection —
+an instruction in a tool output or a retrieved document — is weighed higher than
+the same words typed by the user, who may legitimately steer the assistant. It also
+declares ``needs``, the anchors every match contains (see ``_gate``), and whether a
+match must begin at a word start (checked after the match, which keeps the regular
+expression engine's fast skip over positions that cannot start one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from fmos_core.trust._gate import Needs, needs
+
+Source = Literal["user", "tool", "document"]
+SOURCES: tuple[Source, ...] = ("user", "tool", "document")
+View = Literal["words", "plain"]
+Refine = Callable[[re.Match[str], Source, float], float]
+
+S = r"[\W_]*"  # a separator between words (possibly nothing: "ignoreallprevious")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+# in the plain view digits, "@" and "$" are letters too, as leetspeak makes them in words
+_PLAIN_LETTERS = _LETTERS | frozenset("0123456789@$")
+
+
+def gap(words: int) -> str:
+    """Up to ``words`` arbitrary words between two key words."""
+    return rf"(?:[\W_]+[a-z0-9]+){{0,{words}}}?{S}"
+
+
+def any_of(*phrases: str) -> str:
+    """An alternation of phrases whose spaces match any separator."""
+    return "(?:" + "|".join(p.replace(" ", S) for p in phrases) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A named pattern and its weight (0..1) for each source.
+
+    When the pattern has a group named ``at`` and it took part in the match, the span
+    reported is that group's (the rest is context, such as a preceding line break).
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    user: float
+    tool: float
+    document: float
+    needs: Needs
+    view: View = "words"
+    refine: Refine | None = None
+    word_start: bool = True
+
+    def weight(self, match: re.Match[str], source: Source) -> float:
+        base = {"user": self.user, "tool": self.tool, "document": self.document}[source]
+        return self.refine(match, source, base) if self.refine else base
+
+    def finditer(self, text: str, lo: int = 0, hi: int | None = None) -> Iterator[re.Match[str]]:
+        """Non-overlapping matches in ``text[lo:hi]`` that begin where a match may begin."""
+        hi = len(text) if hi is None else hi
+        letters = _PLAIN_LETTERS if self.view == "plain" else _LETTERS
+        pos = lo
+        while pos <= hi:
+            match = self.pattern.search(text, pos, hi)
+            if match is None:
+                return
+            start, end = match.span()
+            if self.word_start and start > 0 and text[start - 1] in letters:
+                pos = start + 1  # inside a word: look again from the next position
+                continue
+            yield match
+            pos = end if end > start else end + 1
+
+
+def rule(
+    name: str,
+    pattern: str,
+    weights: tuple[float, float, float],
+    *groups: str,
+    view: View = "words",
+    refine: Refine | None = None,
+    word_start: bool = True,
+) -> Rule:
+    """``rule(name, pattern, (user, tool, document), *anchor_groups, …)``."""
+    return Rule(
+        name,
+        re.compile(pattern),
+        *weights,
+        needs=needs(*groups),
+        view=view,
+        refine=refine,
+        word_start=word_start,
+    )
+
+
+# --- refinements -----------------------------------------------------------------------
+
+_OWN = re.compile(r"\b(?:my|our|i[\W_]*(?:gave|said|wrote|sent|asked|told|typed))\b")
+
+
+def own_instructions(match: re.Match[str], source: Source, base: float) -> float:
+    """A user retracting their own earlier instructions ("ignore my previous ...")."""
+    if _OWN.search(match.group()):
+        return 0.25 if source == "user" else 0.6
+    return base
+
+
+_DESTRUCTIVE = re.compile(
+    r"delet|remov|drop|wipe|eras|destroy|purg|transfer|send|pay|refund|grant|revok|disabl"
+    r"|shut[\W_]*down|kill|format|reset|\brm\b|exec|shell|sudo|mail|post|upload|withdraw"
+    r"|approv|publish|wire|purchas|admin|permission|chmod|truncat|exfil|leak|forward"
+    r"|powershell|-enc\b|curl|wget|\|[ \t]*(?:ba|z)?sh\b|--force|cancel|unsubscrib"
+)
+
+
+def destructive(match: re.Match[str], source: Source, base: float) -> float:
+    """A tool call or command that deletes, sends, pays or grants weighs more."""
+    around = match.group() + match.string[match.end() : match.end() + 120]
+    if _DESTRUCTIVE.search(around):
+        return 0.5 if source == "user" else 0.7
+    return base
+
+
+def routine_object(match: re.Match[str], source: Source, base: float) -> float:
+    """Sending files or documents somewhere is routine in real mail; secrets are not."""
+    if match.group("strong") is None:
+        return 0.15 if source == "user" else 0.4
+    return base
+
+
+_BEACON_QUERY = re.compile(  # a placeholder, or a word naming what would be sent
+    r"[{<\[]|%7b|%3c|%5b|\$\{?\w|secret|token|apikey|api_key|passw|pwd|conversation|convo"
+    r"|history|chat|prompt|msg|message|summary|payload|memory|leak|exfil|ssn|creds?\b"
+    r"|credential|cookie|session|(?:^|&)data="
+)
+
+
+def beacon(match: re.Match[str], source: Source, base: float) -> float:
+    """An image URL whose query carries a placeholder or a data-bearing parameter."""
+    query = match.group("query") or match.group("query2") or ""
+    return base if _BEACON_QUERY.search(query) else 0.0
