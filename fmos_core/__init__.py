@@ -42,6 +42,7 @@ from fmos_core.errors import (
     UnknownVFM,
     UserError,
     VerificationFailed,
+    VerifierError,
 )
 from fmos_core.kernel import FMOS
 from fmos_core.profiles import CapabilityProfile
@@ -88,4 +89,5 @@ __all__ = [
     "Usage",
     "UserError",
     "VerificationFailed",
+    "VerifierError",
 ]

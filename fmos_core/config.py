@@ -52,6 +52,34 @@ class TrustConfig(_Strict):
     pii: Literal["off", "traces", "redact"] = "traces"
 
 
+class VerifyConfig(_Strict):
+    """Verification and the escalation ladder of a VFM.
+
+    A JSON answer that fails its schema goes back to the pFM with the validator's
+    message up to ``repair_retries`` times. ``ladder`` decides whether a fast answer
+    climbs: ``rules`` (the default), ``learned`` (the newest ladder artifact that beat
+    the rules on held-out traces, else the rules) or ``off``. The rungs: ``verify``
+    checks the answer (``verifier_pfm`` judges it, else ``samples`` sampled answers must
+    agree with it); ``deliberate`` answers again on ``deliberate_pfm`` (default the same
+    pFM) at reasoning level high, keeping the majority of ``samples`` answers that pass
+    the app's checks; ``human`` holds the answer for a reviewer when ``human`` is true.
+    The rules send calls tagged ``verify_tags`` to verify, ``deliberate_tags`` to
+    deliberate, and (with logprobs) answers whose mean token probability is below
+    ``min_confidence`` to verify.
+    """
+
+    repair_retries: int = Field(default=1, ge=0, le=5)
+    ladder: Literal["off", "rules", "learned"] = "rules"
+    samples: int = Field(default=3, ge=2, le=16)
+    temperature: float = Field(default=0.7, gt=0, le=2)
+    verifier_pfm: str | None = None
+    deliberate_pfm: str | None = None
+    human: bool = False
+    min_confidence: float = Field(default=0.0, ge=0, le=1)  # 0: the rules ignore logprobs
+    verify_tags: list[str] = Field(default_factory=lambda: ["verify"])
+    deliberate_tags: list[str] = Field(default_factory=lambda: ["deliberate", "high_stakes"])
+
+
 class VFMConfig(_Strict):
     """A virtual model: an ordered pool of pFMs (first = preferred) and its policy."""
 
@@ -63,6 +91,7 @@ class VFMConfig(_Strict):
     summary_pfm: str | None = None  # for "model": default the embedded pFM, else the first
     recall: bool = True  # offer the kernel's recall tool while handles are in the window
     trust: TrustConfig = Field(default_factory=TrustConfig)
+    verify: VerifyConfig = Field(default_factory=VerifyConfig)
 
 
 class TenantConfig(_Strict):
@@ -136,8 +165,8 @@ class Config(_Strict):
     def _check_references(self) -> Config:
         for name, vfm in self.vfms.items():
             missing = [p for p in vfm.pfms if p not in self.pfms]
-            if vfm.summary_pfm is not None and vfm.summary_pfm not in self.pfms:
-                missing.append(vfm.summary_pfm)
+            named = (vfm.summary_pfm, vfm.verify.verifier_pfm, vfm.verify.deliberate_pfm)
+            missing += [p for p in named if p is not None and p not in self.pfms]
             if missing:
                 raise ValueError(
                     f"vfms.{name} names {', '.join(map(repr, missing))}, which no "

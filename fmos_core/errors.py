@@ -19,6 +19,7 @@ can tell "fix your input" from "the run failed"::
         │   └── ContextWindowExceeded  the prompt does not fit any pFM
         ├── BudgetExceeded         the reservation would pass a limit
         ├── VerificationFailed     the output failed a check (schema, tool arguments)
+        │   └── VerifierError          a check could not give a verdict (it raised)
         ├── GuardrailTripped       a trust policy refused the call
         └── ApprovalRequired       a human must approve before this proceeds
             └── ApprovalDenied     ... and a human said no
@@ -123,6 +124,15 @@ class BudgetExceeded(RunError):
 
 class VerificationFailed(RunError):
     """The pFM's output failed verification (JSON schema, tool arguments)."""
+
+
+class VerifierError(VerificationFailed):
+    """A check could not judge the output: an app's rule check or the verifier pFM
+    raised. The output is withheld; ``check`` names the check to fix."""
+
+    def __init__(self, message: str, *, check: str, trace_id: str | None = None):
+        super().__init__(message, trace_id=trace_id)
+        self.check = check
 
 
 class GuardrailTripped(RunError):

@@ -22,13 +22,15 @@ from pydantic import ValidationError
 
 from fmos_core._sync import SyncBridge
 from fmos_core.backends import Backend
-from fmos_core.config import Config, TenantConfig, explain
+from fmos_core.config import Config, TenantConfig, explain, fmos_home
 from fmos_core.context.knowledge import MemoryRecall
 from fmos_core.context.model_summary import ModelSummariser
 from fmos_core.context.policies import ContextPolicy
 from fmos_core.context.recall import Recall
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
+from fmos_core.escalation import LadderArtifact, LadderArtifacts, RuleLadder, train_ladder
+from fmos_core.escalation.examples import ladder_examples
 from fmos_core.mediation import Mediator
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
@@ -48,7 +50,9 @@ from fmos_core.pipeline import (
     Verify,
 )
 from fmos_core.pipeline.accounts import Accounts
-from fmos_core.pipeline.handlers import default_trap_table
+from fmos_core.pipeline.escalation import Escalation, TrustTrap
+from fmos_core.pipeline.handlers import TrustHandler, default_trap_table
+from fmos_core.pipeline.verify import Ladders
 from fmos_core.registry import DriverRegistry, load_vector_index
 from fmos_core.store import (
     ApprovalStore,
@@ -59,6 +63,7 @@ from fmos_core.store import (
     TraceReader,
 )
 from fmos_core.store.pins import ToolPins
+from fmos_core.verification import RuleCheck
 from fmos_core.vfm import VFM
 
 _T = TypeVar("_T")
@@ -68,7 +73,8 @@ class FMOS:
     """An FMOS kernel. ``FMOS()`` serves VFM ``default`` on the embedded model.
 
     ``backends`` replaces configured drivers by ready instances (tests, embedding);
-    ``policies`` adds context policies in code, per VFM, after the configured ones.
+    ``policies`` adds context policies in code, per VFM, after the configured ones;
+    ``checks`` adds the app's rule checks per VFM (``fmos_core.verification.RuleCheck``).
     """
 
     def __init__(
@@ -78,6 +84,7 @@ class FMOS:
         backends: dict[str, Backend] | None = None,
         registry: DriverRegistry | None = None,
         policies: dict[str, list[ContextPolicy]] | None = None,
+        checks: dict[str, list[RuleCheck]] | None = None,
     ) -> None:
         self.config = config = config or Config()
         self.pfms = self._build_pfms(config, backends or {}, registry or DriverRegistry())
@@ -101,6 +108,11 @@ class FMOS:
             weakref.finalize(self, self.indexer.close)
         traces = self._writer if config.state.trace else None
         self.traps = default_trap_table(accounts, self._approvals)
+        checks = _known_vfms(checks or {}, config, "checks")
+        approval = TrustHandler(self._approvals)
+        escalation = Escalation(accounts, self.pfms, checks, approval)
+        self.traps.register("trust", TrustTrap(approval, escalation))
+        self.ladders = Ladders(LadderArtifacts(fmos_home() / "artifacts" / "ladder"))
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
             vectors = self.indexer.index if self.indexer is not None else None
             recall = MemoryRecall(AgentFS(self.db), accounts, index=vectors)
@@ -109,7 +121,9 @@ class FMOS:
         self.pipeline = Pipeline(
             [
                 Admit(frozenset(config.tenants)),
-                self._context_stage(config, policies or {}, accounts),
+                self._context_stage(
+                    config, _known_vfms(policies or {}, config, "policies"), accounts
+                ),
                 Guard(
                     Guardrails(),
                     dict(config.tenants),
@@ -123,6 +137,9 @@ class FMOS:
                     self.traps,
                     {n: int(t.clearance) for n, t in config.tenants.items()},
                     ToolPins(self.db) if self.db is not None else None,
+                    accounts=accounts,
+                    checks=checks,
+                    ladders=self.ladders,
                 ),
                 Settle(accounts, traces),
             ],
@@ -223,6 +240,26 @@ class FMOS:
             self._writer.flush()
         return TraceReader(_need(self.db, "traces"))
 
+    def feedback(
+        self, trace_id: str, score: float, comment: str | None = None, *, tenant: str = "default"
+    ) -> None:
+        """Rate the answer of trace ``trace_id`` (0 = bad … 1 = good); stored with the trace.
+
+        The ladder learns from these (``fmos ladder train``).
+        """
+        self.traces.feedback(trace_id, score, comment, tenant=tenant)
+
+    def train_ladder(self, vfm: str = "default", *, holdout: float = 0.3) -> LadderArtifact:
+        """Train the learned ladder of ``vfm`` from its traces, save it as the next version
+        and use it if it beat the rules on the held-out traces."""
+        self.vfm(vfm)  # an unknown VFM is an error
+        examples = ladder_examples(self.traces, vfm)
+        rules = RuleLadder(self.config.vfms[vfm].verify)
+        artifact = train_ladder(examples, rules, vfm=vfm, holdout=holdout)
+        saved = _need(self.ladders.artifacts, "ladders").save(artifact)
+        self.ladders.refresh()
+        return saved
+
     @property
     def vectors(self) -> MemoryIndexer:
         """The vector tier (``[memory] vector``): ingest documents, query per tenant."""
@@ -272,3 +309,14 @@ def _need(value: _T | None, what: str) -> _T:
     if value is None:
         raise ConfigError(f"{what} need the state store; set [state] enabled = true")
     return value
+
+
+def _known_vfms(per_vfm: dict[str, list[_T]], config: Config, what: str) -> dict[str, list[_T]]:
+    """``per_vfm`` unchanged, after checking that it names only configured VFMs."""
+    unknown = sorted(set(per_vfm) - set(config.vfms))
+    if unknown:
+        raise ConfigError(
+            f"{what} name VFM(s) {', '.join(map(repr, unknown))}, which are not configured "
+            f"(configured: {', '.join(sorted(config.vfms))})"
+        )
+    return per_vfm

@@ -261,21 +261,43 @@ def test_inactive_stages_are_left_out(make):
 SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
 
 
-def test_response_schema_output_that_is_not_json_fails_verification(make):
-    fmos = make({"s": ScriptedBackend([usage("n is five")])})
+def test_response_schema_output_that_is_not_json_fails_after_its_repair(make):
+    backend = ScriptedBackend([usage("n is five"), usage("n = 5")])
+    fmos = make({"s": backend})
     fmos.budgets.set("default", tokens=10_000)
-    with pytest.raises(VerificationFailed, match="the response is not JSON") as info:
+    with pytest.raises(VerificationFailed, match="not JSON.*after 1 repair") as info:
         fmos.vfm().invoke("n?", response_schema=SCHEMA)
     stored = fmos.traces.get(info.value.trace_id)
     assert stored.status == "error" and stored.error.startswith("VerificationFailed")
-    assert_settled(fmos, "default", tokens=30, requests=1)  # the pFM ran: usage is real
+    assert_settled(fmos, "default", tokens=60, requests=1)  # both answers ran: both charged
+    repair = backend.requests[1].messages
+    assert repair[-2].content == "n is five" and "rejected" in repair[-1].content
 
 
-def test_response_schema_mismatch_and_match(make):
-    fmos = make({"s": ScriptedBackend(['{"n": "five"}', json.dumps({"n": 5})])})
-    with pytest.raises(VerificationFailed, match="failed schema validation"):
-        fmos.vfm().invoke("n?", response_schema=SCHEMA)
-    assert fmos.vfm().invoke("n?", response_schema=SCHEMA).parsed() == {"n": 5}
+def test_a_schema_mismatch_is_repaired_once_and_charged(make):
+    backend = ScriptedBackend([usage('{"n": "five"}'), usage(json.dumps({"n": 5}))])
+    fmos = make({"s": backend})
+    fmos.budgets.set("default", tokens=10_000)
+    response = fmos.vfm().invoke("n?", response_schema=SCHEMA)
+    assert response.parsed() == {"n": 5}
+    assert response.usage.total_tokens == 60  # the rejected answer and the repair
+    assert "'five' is not of type 'integer'" in backend.requests[1].messages[-1].content
+    assert_settled(fmos, "default", tokens=60, requests=1)
+
+
+def test_without_repairs_a_schema_mismatch_fails_at_once(tmp_path):
+    config = Config.parse(
+        {
+            "pfms": {"s": {"driver": "scripted"}},
+            "vfms": {"default": {"pfms": ["s"], "verify": {"repair_retries": 0}}},
+            "state": {"url": f"sqlite:///{tmp_path / 's.db'}"},
+        }
+    )
+    backend = ScriptedBackend(['{"n": "five"}'])
+    with FMOS(config, backends={"s": backend}) as fmos:
+        with pytest.raises(VerificationFailed, match="failed schema validation"):
+            fmos.vfm().invoke("n?", response_schema=SCHEMA)
+    assert len(backend.requests) == 1
 
 
 # --- failures of the pFM ---------------------------------------------------------------------

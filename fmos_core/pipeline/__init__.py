@@ -12,8 +12,8 @@ from fmos_core.pipeline.stages import (
     Reserve,
     Stage,
     TrapCheck,
-    Verify,
 )
+from fmos_core.pipeline.verify import Ladders, Verify
 
 __all__ = [
     "PFM",
@@ -24,6 +24,7 @@ __all__ = [
     "Guard",
     "GuardrailResult",
     "Guardrails",
+    "Ladders",
     "Pipeline",
     "Reserve",
     "Route",

@@ -15,6 +15,7 @@ from fmos_core.traps import Trap
 
 if TYPE_CHECKING:
     from fmos_core.context.recall import Recall
+    from fmos_core.pipeline.escalation import LadderRecord
     from fmos_core.pipeline.guard import Guard
 
 
@@ -32,6 +33,20 @@ class PFM:
             prompt = self.backend.count_tokens(request)
         tokens = prompt + request.max_tokens
         return tokens, self.profile.cost(input_tokens=prompt, output_tokens=request.max_tokens)
+
+
+@dataclass(slots=True)
+class Spend:
+    """Tokens and cost of extra calls made while verifying an answer."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0
+
+    def add(self, input_tokens: int, output_tokens: int, cost: float) -> None:
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.cost += cost
 
 
 @dataclass(slots=True)
@@ -59,6 +74,8 @@ class Call:
     guard: Guard | None = None  # set by the guard stage: content added later passes it too
     side_tokens: int = 0  # spent on the call's behalf before it ran (model summaries)
     side_cost: float = 0.0
+    ladder: LadderRecord | None = None  # set by the verify stage when the ladder is on
+    verify_spend: Spend = field(default_factory=Spend)  # part of side_*: repairs, the ladder
     error: BaseException | None = None  # how the call ended, for the settle stage
     streaming: bool = False  # the pFM began streaming: spend is unknown until it ends
     _counted: dict[str, tuple[Request, int]] = field(default_factory=dict)

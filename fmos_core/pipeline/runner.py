@@ -27,9 +27,9 @@ from fmos_core.pipeline.stages import (
     Reserve,
     Stage,
     TrapCheck,
-    Verify,
     build_response,
 )
+from fmos_core.pipeline.verify import Verify
 from fmos_core.store.traces import Span
 
 

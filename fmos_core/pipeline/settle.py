@@ -89,5 +89,6 @@ def trace_record(call: Call, error: BaseException | None) -> TraceRecord:
         request=call.request,
         response=response,
         spans=call.spans,
+        signals=None if call.ladder is None else {"ladder": call.ladder.to_json()},
         redact_pii=call.vfm.trust.pii != "off",
     )

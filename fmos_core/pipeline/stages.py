@@ -1,4 +1,6 @@
-"""The pipeline's stages: admit → context → reserve → trap check → route → execute → verify.
+"""The pipeline's stages: admit → context → reserve → trap check → route → execute.
+
+The guard, route, verify and settle stages have modules of their own.
 
 Each stage is a small object with one coroutine, ``run(call)``. A stage whose
 ``active`` is false is left out when the pipeline is built, so an unconfigured
@@ -7,24 +9,19 @@ stage costs nothing. Settling (usage, budget, trace) is the pipeline's ``finally
 
 from __future__ import annotations
 
-import json
 from functools import partial
-from typing import Any, ClassVar
-
-from jsonschema import Draft202012Validator
+from typing import ClassVar
 
 from fmos_core.backends import Completion
 from fmos_core.context.model_summary import ModelSummariser
 from fmos_core.context.policies import ContextPolicy, Summariser, Window, extractive
 from fmos_core.context.recall import Recall
-from fmos_core.contract import Message, Privilege, Response, ToolSpec, Usage
-from fmos_core.errors import BudgetExceeded, UnknownRecord, UnknownTenant, VerificationFailed
+from fmos_core.contract import Message, Response, Usage
+from fmos_core.errors import BudgetExceeded, UnknownRecord, UnknownTenant
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
-from fmos_core.pipeline.privacy import redact_response
-from fmos_core.store.pins import ToolPins, definition
 from fmos_core.traps import Trap, TrapTable
 
 
@@ -270,94 +267,3 @@ def build_response(call: Call, completion: Completion) -> Response:
         traps=call.traps,
         logprobs=completion.logprobs,
     )
-
-
-class Verify(Stage):
-    """Checks the output: schema-valid JSON, known tools, tool privilege (trust trap)."""
-
-    name = "verify"
-
-    def __init__(
-        self, table: TrapTable, clearance: dict[str, int], pins: ToolPins | None = None
-    ) -> None:
-        self._table = table
-        self._clearance = clearance
-        self._pins = pins
-
-    async def run(self, call: Call) -> None:
-        completion = call.completion
-        if completion is None:
-            return
-        if call.vfm.trust.pii == "redact":
-            redact_response(call)
-        request = call.request
-        if request.response_schema is not None and completion.finish_reason != "length":
-            _check_json(completion.content, request.response_schema, "the response")
-        if not completion.tool_calls:
-            return
-        tools = {t.name: t for t in request.tools}
-        clearance = self._clearance[request.identity.tenant]
-        for tool_call in completion.tool_calls:
-            spec = tools.get(tool_call.name)
-            if spec is None:
-                raise VerificationFailed(
-                    f"the model called {tool_call.name!r}, which the request did not offer"
-                )
-            _check_value(tool_call.arguments, spec.parameters, f"arguments of {spec.name!r}")
-            if self._pins is not None:
-                await self._check_pin(call, spec, tool_call.arguments)
-            if spec.privilege > clearance:
-                await self._table.dispatch(
-                    Trap(
-                        type="trust",
-                        reason=(
-                            f"tool {spec.name!r} needs privilege {spec.privilege.name.lower()}, "
-                            f"above the tenant's clearance {Privilege(clearance).name.lower()}"
-                        ),
-                        capability="approval",
-                        snapshot={
-                            "tool": spec.name,
-                            "arguments": tool_call.arguments,
-                            "privilege": int(spec.privilege),
-                        },
-                    ),
-                    call,
-                )
-
-    async def _check_pin(self, call: Call, spec: ToolSpec, arguments: dict[str, Any]) -> None:
-        """Hold a call of a tool whose definition changed since it was pinned."""
-        assert self._pins is not None
-        if self._pins.pin_first(call.request.identity.tenant, spec) != "changed":
-            return
-        await self._table.dispatch(
-            Trap(
-                type="trust",
-                reason=(
-                    f"tool {spec.name!r} changed its definition since it was approved "
-                    "(its description or parameter schema)"
-                ),
-                capability="approval",
-                snapshot={
-                    "tool": spec.name,
-                    "kind": "tool_definition",
-                    "definition": definition(spec),
-                    "arguments": arguments,
-                    "privilege": int(spec.privilege),
-                },
-            ),
-            call,
-        )
-
-
-def _check_json(text: str, schema: dict[str, object], what: str) -> None:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise VerificationFailed(f"{what} is not JSON: {exc}") from None
-    _check_value(value, schema, what)
-
-
-def _check_value(value: object, schema: dict[str, object], what: str) -> None:
-    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=str)
-    if errors:
-        raise VerificationFailed(f"{what} failed schema validation: {errors[0].message}")

@@ -53,11 +53,19 @@ def _create_trust(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=[schema.tool_pins, schema.audit_log])
 
 
+def _add_trace_signals(conn: Connection) -> None:
+    # a store created since 0001 already has it (0001 builds today's shape)
+    present = {c["name"] for c in inspect(conn).get_columns(schema.traces.name)}
+    if "signals" not in present:
+        conn.execute(text(f"ALTER TABLE {schema.traces.name} ADD COLUMN signals JSON"))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_traces_budgets_approvals", _create_v1_tables),
     ("0002_key_value", _create_kv),
     ("0003_agent_filesystem", _create_agent_filesystem),
     ("0004_trust", _create_trust),
+    ("0005_trace_signals", _add_trace_signals),
 ]
 
 

@@ -49,6 +49,7 @@ traces = Table(
     Column("provenance", JSON, nullable=False),
     Column("request", JSON, nullable=False),
     Column("response", JSON),
+    Column("signals", JSON),  # the ladder's view of the fast answer; feedback
 )
 
 spans = Table(

@@ -16,14 +16,15 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import time
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from fmos_core.errors import UnknownRecord
+from fmos_core.errors import BadRequest, UnknownRecord
 from fmos_core.store import schema
 from fmos_core.store.db import Database
 from fmos_core.trust.pii import redact_value
@@ -63,6 +64,7 @@ class TraceRecord:
     provenance: dict[str, Any] | BaseModel = field(default_factory=dict)
     request: dict[str, Any] | BaseModel = field(default_factory=dict)
     response: dict[str, Any] | BaseModel | None = None
+    signals: dict[str, Any] | None = None  # {"ladder": …, "feedback": …}
     created_at: float = field(default_factory=time.time)
     spans: list[Span] = field(default_factory=list)
     redact_pii: bool = False  # not stored: redact request, response and error when written
@@ -113,6 +115,35 @@ class TraceReader:
             found = "no trace" if not ids else "several traces"
             raise UnknownRecord(f"{found} with an id starting {prefix!r}; see `fmos traces`")
         return ids[0]
+
+    def ladder_signals(self, vfm: str) -> builtins.list[tuple[str, dict[str, Any]]]:
+        """(trace id, signals) of ``vfm``'s traces that carry the ladder's signals, oldest
+        first."""
+        c = schema.traces.c
+        query = select(c.id, c.signals).where(c.vfm == vfm, c.signals.is_not(None))
+        with self._db.engine.connect() as conn:
+            rows = conn.execute(query.order_by(c.created_at)).all()
+        return [(row.id, row.signals) for row in rows if row.signals]
+
+    def feedback(
+        self, trace_id: str, score: float, comment: str | None = None, *, tenant: str
+    ) -> None:
+        """Store a rating of ``tenant``'s trace ``trace_id`` (0 = bad … 1 = good) with it."""
+        if not 0.0 <= score <= 1.0:  # NaN fails both comparisons
+            raise BadRequest(f"feedback score must be between 0 and 1, got {score!r}")
+        c = schema.traces.c
+        with self._db.begin() as conn:
+            row = conn.execute(
+                select(c.signals).where(c.id == trace_id, c.tenant == tenant).with_for_update()
+            ).first()
+            if row is None:
+                raise UnknownRecord(
+                    f"no trace {trace_id!r} of tenant {tenant!r}; feedback needs the trace id "
+                    "a response carries (response.trace_id)"
+                )
+            signals = dict(row.signals or {})
+            signals["feedback"] = {"score": score, "comment": comment, "at": time.time()}
+            conn.execute(update(schema.traces).where(c.id == trace_id).values(signals=signals))
 
     def get(self, trace_id: str) -> TraceRecord:
         with self._db.engine.connect() as conn:
