@@ -29,8 +29,8 @@ from fmos_core.context.policies import ContextPolicy
 from fmos_core.context.recall import Recall
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
-from fmos_core.escalation import LadderArtifact, LadderArtifacts, RuleLadder, train_ladder
-from fmos_core.escalation.examples import ladder_examples
+from fmos_core.escalation import LadderArtifact, LadderArtifacts
+from fmos_core.escalation.examples import train_from_traces
 from fmos_core.mediation import Mediator
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
@@ -252,11 +252,9 @@ class FMOS:
     def train_ladder(self, vfm: str = "default", *, holdout: float = 0.3) -> LadderArtifact:
         """Train the learned ladder of ``vfm`` from its traces, save it as the next version
         and use it if it beat the rules on the held-out traces."""
-        self.vfm(vfm)  # an unknown VFM is an error
-        examples = ladder_examples(self.traces, vfm)
-        rules = RuleLadder(self.config.vfms[vfm].verify)
-        artifact = train_ladder(examples, rules, vfm=vfm, holdout=holdout)
-        saved = _need(self.ladders.artifacts, "ladders").save(artifact)
+        config = self.vfm(vfm).config.verify  # an unknown VFM is an error
+        store = _need(self.ladders.artifacts, "ladders")
+        saved = train_from_traces(self.traces, vfm, config, store, holdout=holdout)
         self.ladders.refresh()
         return saved
 

@@ -95,9 +95,9 @@ def test_when_no_sample_passes_the_call_fails_typed_and_everything_is_charged(tm
 
 def test_with_the_ladder_off_a_failed_rule_check_fails_at_once(tmp_path):
     backend = ScriptedBackend([usage("four")])
-    with kernel(tmp_path, {"s": backend}, verify={"ladder": "off"}, checks=[is_number]) as fmos:
-        with pytest.raises(VerificationFailed, match="is_number: 'four' is not a number"):
-            fmos.vfm().invoke("2+2?")
+    fmos = kernel(tmp_path, {"s": backend}, verify={"ladder": "off"}, checks=[is_number])
+    with fmos, pytest.raises(VerificationFailed, match="is_number: 'four' is not a number"):
+        fmos.vfm().invoke("2+2?")
     assert len(backend.requests) == 1
 
 
@@ -119,7 +119,7 @@ def test_a_rule_check_that_cannot_judge_withholds_the_answer(tmp_path, check, me
 
 def test_checks_for_an_unknown_vfm_are_a_config_error(tmp_path):
     config = Config.parse({"pfms": {"s": {"driver": "scripted"}}, "vfms": {"v": {"pfms": ["s"]}}})
-    with pytest.raises(ConfigError, match="'nope'.*configured: v"):
+    with pytest.raises(ConfigError, match=r"'nope'.*configured: v"):
         FMOS(config, backends={"s": ScriptedBackend([])}, checks={"nope": [is_number]})
 
 
@@ -179,9 +179,9 @@ def test_a_verifier_that_says_no_sends_the_answer_to_deliberation_judged_by_it(t
 def test_a_verifier_pfm_that_fails_is_a_verifier_error(tmp_path):
     main = ScriptedBackend([usage("Paris")])
     judge = ScriptedBackend([BackendUnavailable("connection refused", pfm="judge")])
-    with kernel(tmp_path, {"s": main, "judge": judge}, verify={"verifier_pfm": "judge"}) as fmos:
-        with pytest.raises(VerifierError, match="verifier pFM 'judge' failed") as info:
-            fmos.vfm().invoke("Capital of France?", tags=["verify"])
+    fmos = kernel(tmp_path, {"s": main, "judge": judge}, verify={"verifier_pfm": "judge"})
+    with fmos, pytest.raises(VerifierError, match="verifier pFM 'judge' failed") as info:
+        fmos.vfm().invoke("Capital of France?", tags=["verify"])
     assert info.value.check == "verifier_pfm:judge"
 
 

@@ -16,6 +16,7 @@ from fmos_core.cli import (  # noqa: F401  (registers commands)
     doctor,
     fs,
     ingest,
+    ladder,
     traces,
 )
 from fmos_core.cli._app import app, main

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from fmos_core.config import VerifyConfig
+from fmos_core.escalation.artifacts import LadderArtifact, LadderArtifacts
+from fmos_core.escalation.ladder import RuleLadder
 from fmos_core.escalation.signals import Signals
-from fmos_core.escalation.training import Example
+from fmos_core.escalation.training import Example, train_ladder
 
 
 class TraceSource(Protocol):
@@ -42,3 +45,18 @@ def ladder_examples(traces: TraceSource, vfm: str) -> list[Example]:
             continue
         examples.append(Example(trace_id, Signals.from_json(signals["ladder"]["signals"]), wrong))
     return examples
+
+
+def train_from_traces(
+    traces: TraceSource,
+    vfm: str,
+    config: VerifyConfig,
+    store: LadderArtifacts,
+    *,
+    holdout: float = 0.3,
+) -> LadderArtifact:
+    """Train ``vfm``'s ladder on its labelled traces and save it as the next version."""
+    artifact = train_ladder(
+        ladder_examples(traces, vfm), RuleLadder(config), vfm=vfm, holdout=holdout
+    )
+    return store.save(artifact)
