@@ -259,6 +259,17 @@ async def test_openai_schema_shape_is_refused_by_llama_cpp_server(
     await backend.aclose()
 
 
+def test_structured_output_none_sends_no_response_format() -> None:
+    from fmos_openai._wire import request_body
+
+    request = ask("A person.", response_schema=PERSON)
+    assert "response_format" not in request_body(request, structured_output="none")
+    assert request_body(request, structured_output="json_object")["response_format"] == {
+        "type": "json_object",
+        "schema": PERSON,
+    }
+
+
 @pytest.mark.server
 async def test_logprobs_when_asked(backend: OpenAIBackend) -> None:
     completion = await backend.complete(ask("Say hello.", max_tokens=8, logprobs=True))

@@ -101,7 +101,7 @@ class Verify(Stage):
             asked = [
                 *call.request.messages,
                 Message(role="assistant", content=call.completion.content),
-                repair_message(problem),
+                repair_message(problem, schema),
             ]
             request = call.request.model_copy(update={"messages": asked})
             repaired = await side_call(call, call.pfm, request, self._accounts)

@@ -32,12 +32,18 @@ def check_value(value: object, schema: dict[str, object], what: str) -> None:
         raise VerificationFailed(f"{what} failed schema validation: {errors[0].message}")
 
 
-def repair_message(problem: str) -> Message:
+_SCHEMA_CHARS = 1500
+
+
+def repair_message(problem: str, schema: dict[str, object] | None = None) -> Message:
     """What the pFM is told after an invalid JSON answer, to answer again."""
+    shape = ""
+    if schema is not None:
+        shape = f" The JSON schema: {json.dumps(schema, separators=(',', ':'))[:_SCHEMA_CHARS]}"
     return Message(
         role="user",
         content=(
             f"Your answer was rejected: {problem}. Reply again with only the corrected "
-            "JSON, matching the schema exactly."
+            f"JSON, matching the schema exactly.{shape}"
         ),
     )

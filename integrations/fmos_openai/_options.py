@@ -22,7 +22,9 @@ class OpenAIOptions(BaseModel):
     ``structured_output`` picks the wire shape of ``response_schema``:
     ``"json_schema"`` is OpenAI's (also vLLM, Ollama, llama.cpp's C++ server);
     ``"json_object"`` sends ``{"type": "json_object", "schema": ...}``, the only
-    shape llama-cpp-python's ``llama_cpp.server`` accepts.
+    shape llama-cpp-python's ``llama_cpp.server`` accepts; ``"none"`` sends no
+    constraint, for servers without structured output: FMOS's verify stage checks the
+    answer and asks for a repair.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -36,7 +38,7 @@ class OpenAIOptions(BaseModel):
     context_window: int | None = Field(default=None, ge=16)
     input_price_per_mtok: float = Field(default=0.0, ge=0)
     output_price_per_mtok: float = Field(default=0.0, ge=0)
-    structured_output: Literal["json_schema", "json_object"] = "json_schema"
+    structured_output: Literal["json_schema", "json_object", "none"] = "json_schema"
     extra_body: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("api_key_env")

@@ -18,7 +18,7 @@ from fmos_core.backends import Completion
 from fmos_core.contract import Message, Request, ToolCall, ToolSpec
 from fmos_core.errors import BackendError
 
-StructuredOutput = Literal["json_schema", "json_object"]
+StructuredOutput = Literal["json_schema", "json_object", "none"]
 
 
 def request_body(request: Request, *, structured_output: StructuredOutput) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def request_body(request: Request, *, structured_output: StructuredOutput) -> di
     if request.tools:
         body["tools"] = [tool_to_wire(t) for t in request.tools]
         body["tool_choice"] = tool_choice_to_wire(request.tool_choice)
-    if request.response_schema is not None:
+    if request.response_schema is not None and structured_output != "none":
         body["response_format"] = response_format(request.response_schema, structured_output)
     sampling = request.sampling
     if sampling.temperature is not None:
