@@ -74,13 +74,26 @@ def test_a_failed_rule_check_deliberates_and_the_majority_of_passing_samples_win
         assert response.usage.total_tokens == 4 * 30  # the fast answer and three samples
         (trap,) = response.traps
         assert trap.type == "trust" and "rule check" in trap.reason
-        assert trap.action.startswith("deliberated: majority of 2 passing samples")
+        assert trap.action.startswith("deliberated: majority of 2 passing answers")
         ladder = ladder_of(fmos, response.trace_id)
         assert_settled(fmos, "default", tokens=120, requests=1)
     assert ladder["fast_ok"] is False and ladder["outcome"] == "deliberated"
     samples = backend.requests[1:]
     assert {r.sampling.temperature for r in samples} == {0.7}
     assert len({r.sampling.seed for r in samples}) == 3
+
+
+def test_a_deliberated_fast_answer_votes_first_and_wins_ties(tmp_path):
+    backend = ScriptedBackend([usage(r) for r in ["Paris", "Lyon", "Nice", "Lyon"]])
+    with kernel(tmp_path, {"s": backend}) as fmos:
+        response = fmos.vfm().invoke("Capital of France?", tags=["high_stakes"])
+        assert response.text == "Lyon"  # two of four beat the fast answer's one
+        tie = ScriptedBackend([usage(r) for r in ["Paris", "Lyon", "Paris", "Lyon"]])
+    with kernel(tmp_path / "tie", {"s": tie}) as fmos:
+        response = fmos.vfm().invoke("Capital of France?", tags=["high_stakes"])
+        assert response.text == "Paris" and response.usage.total_tokens == 120
+        assert response.traps[0].action.endswith("(50%): the fast answer")
+        assert ladder_of(fmos, response.trace_id)["fast_ok"] is None
 
 
 def test_when_no_sample_passes_the_call_fails_typed_and_everything_is_charged(tmp_path):

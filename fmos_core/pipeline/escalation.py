@@ -3,8 +3,9 @@
 - *verify* judges the fast answer: the VFM's ``verifier_pfm`` answers YES or NO, or
   else ``samples`` answers sampled from the same pFM must mostly agree with it.
 - *deliberate* answers again: ``samples`` sampled answers (on ``deliberate_pfm``, or
-  the same pFM, reusing verify's samples), those failing the app's rule checks dropped,
-  the majority kept — or, with a verifier, the first it accepts.
+  the same pFM, reusing verify's samples, with the fast answer voting first unless a
+  check failed it), those failing the app's rule checks dropped, the majority kept —
+  or, with a verifier, the first it accepts.
 - *human* holds the answer for a reviewer (``fmos approvals``) when ``human`` is on;
   otherwise an answer that failed every rung is a ``VerificationFailed``.
 
@@ -229,19 +230,18 @@ class Escalation:
                         call, pfm, sample, f"the verifier accepted a sample on {pfm.name}"
                     )
             return None
-        index, share = majority([answer_key(s.content, s.tool_calls) for s in passing])
         fast = call.completion
         assert fast is not None and call.ladder is not None
-        if answer_key(passing[index].content, passing[index].tool_calls) != answer_key(
-            fast.content, fast.tool_calls
-        ):
+        fast_passes = pfm is call.pfm and call.ladder.fast_ok is not False
+        voters = [fast, *passing] if fast_passes else passing  # greedy first: it wins ties
+        keys = [answer_key(v.content, v.tool_calls) for v in voters]
+        index, share = majority(keys)
+        how = f"majority of {len(voters)} passing answers on {pfm.name} ({share:.0%})"
+        if voters[index] is fast:
+            return f"{how}: the fast answer"
+        if keys[index] != answer_key(fast.content, fast.tool_calls):
             call.ladder.fast_ok = False
-        return self._take(
-            call,
-            pfm,
-            passing[index],
-            f"majority of {len(passing)} passing samples on {pfm.name} ({share:.0%})",
-        )
+        return self._take(call, pfm, voters[index], how)
 
     @staticmethod
     def _take(call: Call, pfm: PFM, sample: Completion, how: str) -> str:
