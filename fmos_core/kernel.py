@@ -63,7 +63,7 @@ from fmos_core.store import (
     TraceReader,
 )
 from fmos_core.store.pins import ToolPins
-from fmos_core.verification import RuleCheck
+from fmos_core.verification import AnswerKey, RuleCheck
 from fmos_core.vfm import VFM
 
 _T = TypeVar("_T")
@@ -74,7 +74,9 @@ class FMOS:
 
     ``backends`` replaces configured drivers by ready instances (tests, embedding);
     ``policies`` adds context policies in code, per VFM, after the configured ones;
-    ``checks`` adds the app's rule checks per VFM (``fmos_core.verification.RuleCheck``).
+    ``checks`` adds the app's rule checks per VFM (``fmos_core.verification.RuleCheck``);
+    ``answer_keys`` tells self-consistency which answers agree, per VFM (``text -> key``,
+    e.g. the number an answer names).
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class FMOS:
         registry: DriverRegistry | None = None,
         policies: dict[str, list[ContextPolicy]] | None = None,
         checks: dict[str, list[RuleCheck]] | None = None,
+        answer_keys: dict[str, AnswerKey] | None = None,
     ) -> None:
         self.config = config = config or Config()
         self.pfms = self._build_pfms(config, backends or {}, registry or DriverRegistry())
@@ -110,7 +113,8 @@ class FMOS:
         self.traps = default_trap_table(accounts, self._approvals)
         checks = _known_vfms(checks or {}, config, "checks")
         approval = TrustHandler(self._approvals)
-        escalation = Escalation(accounts, self.pfms, checks, approval)
+        keys = _known_vfms(answer_keys or {}, config, "answer_keys")
+        escalation = Escalation(accounts, self.pfms, checks, approval, keys)
         self.traps.register("trust", TrustTrap(approval, escalation))
         self.ladders = Ladders(LadderArtifacts(fmos_home() / "artifacts" / "ladder"))
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
@@ -309,7 +313,7 @@ def _need(value: _T | None, what: str) -> _T:
     return value
 
 
-def _known_vfms(per_vfm: dict[str, list[_T]], config: Config, what: str) -> dict[str, list[_T]]:
+def _known_vfms(per_vfm: dict[str, _T], config: Config, what: str) -> dict[str, _T]:
     """``per_vfm`` unchanged, after checking that it names only configured VFMs."""
     unknown = sorted(set(per_vfm) - set(config.vfms))
     if unknown:

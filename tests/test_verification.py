@@ -4,6 +4,7 @@ rung costs, and checks that fail."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ def kernel(
     *,
     verify: dict[str, Any] | None = None,
     checks: list[Any] | None = None,
+    answer_key: Any = None,
 ) -> FMOS:
     config = Config.parse(
         {
@@ -39,7 +41,12 @@ def kernel(
             "state": {"url": f"sqlite:///{tmp_path / 'state.db'}"},
         }
     )
-    return FMOS(config, backends=backends, checks={"default": checks} if checks else None)
+    return FMOS(
+        config,
+        backends=backends,
+        checks={"default": checks} if checks else None,
+        answer_keys={"default": answer_key} if answer_key else None,
+    )
 
 
 def is_number(request: Request, response: Response) -> bool | str:
@@ -94,6 +101,24 @@ def test_a_deliberated_fast_answer_votes_first_and_wins_ties(tmp_path):
         assert response.text == "Paris" and response.usage.total_tokens == 120
         assert response.traps[0].action.endswith("(50%): the fast answer")
         assert ladder_of(fmos, response.trace_id)["fast_ok"] is None
+
+
+def test_an_app_answer_key_decides_which_answers_agree(tmp_path):
+    replies = ["It is 7.", "3 + 4 = 7", "The answer is 7", "8"]
+    with kernel(tmp_path, {"s": ScriptedBackend([usage(r) for r in replies])}) as fmos:
+        plain = fmos.vfm().invoke("3 + 4?", tags=["verify"])
+        assert plain.traps[0].action.startswith("deliberated")  # no two texts are equal
+    number = lambda text: (re.findall(r"\d+", text) or [""])[-1]  # noqa: E731
+    backend = ScriptedBackend([usage(r) for r in replies])
+    with kernel(tmp_path / "k", {"s": backend}, answer_key=number) as fmos:
+        keyed = fmos.vfm().invoke("3 + 4?", tags=["verify"])
+    assert keyed.text == "It is 7." and keyed.traps[0].action == "verified: 2 of 3 samples agree"
+
+
+def test_answer_keys_for_an_unknown_vfm_are_a_config_error():
+    config = Config.parse({"pfms": {"s": {"driver": "scripted"}}, "vfms": {"v": {"pfms": ["s"]}}})
+    with pytest.raises(ConfigError, match="answer_keys name VFM"):
+        FMOS(config, backends={"s": ScriptedBackend([])}, answer_keys={"x": str})
 
 
 def test_when_no_sample_passes_the_call_fails_typed_and_everything_is_charged(tmp_path):

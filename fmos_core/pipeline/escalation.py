@@ -18,7 +18,7 @@ returned unverified.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fmos_core.backends import Completion
@@ -31,6 +31,7 @@ from fmos_core.pipeline.handlers import TrustHandler
 from fmos_core.pipeline.stages import build_response
 from fmos_core.traps import Trap
 from fmos_core.verification import (
+    AnswerKey,
     RuleCheck,
     answer_key,
     judge_request,
@@ -146,10 +147,12 @@ class Escalation:
         pfms: dict[str, PFM],
         checks: dict[str, list[RuleCheck]],
         approval: TrustHandler,
+        answer_keys: dict[str, AnswerKey] | None = None,
     ) -> None:
         self._accounts = accounts
         self._pfms = pfms
         self._checks = checks
+        self._answer_keys = answer_keys or {}
         self._approval = approval
 
     async def __call__(self, trap: Trap, call: Call) -> str:
@@ -190,8 +193,9 @@ class Escalation:
         if config.verifier_pfm is not None:
             return await self._judge(call, call.completion)
         samples = await self._samples(call, call.pfm, config.samples)
-        fast = answer_key(call.completion.content, call.completion.tool_calls)
-        agree = sum(answer_key(s.content, s.tool_calls) == fast for s in samples)
+        key = self._key(call)
+        fast = key(call.completion)
+        agree = sum(key(s) == fast for s in samples)
         how = f"{agree} of {len(samples)} samples agree"
         return agree * 2 >= len(samples), how
 
@@ -234,14 +238,22 @@ class Escalation:
         assert fast is not None and call.ladder is not None
         fast_passes = pfm is call.pfm and call.ladder.fast_ok is not False
         voters = [fast, *passing] if fast_passes else passing  # greedy first: it wins ties
-        keys = [answer_key(v.content, v.tool_calls) for v in voters]
+        key = self._key(call)
+        keys = [key(v) for v in voters]
         index, share = majority(keys)
         how = f"majority of {len(voters)} passing answers on {pfm.name} ({share:.0%})"
         if voters[index] is fast:
             return f"{how}: the fast answer"
-        if keys[index] != answer_key(fast.content, fast.tool_calls):
+        if keys[index] != key(fast):
             call.ladder.fast_ok = False
         return self._take(call, pfm, voters[index], how)
+
+    def _key(self, call: Call) -> Callable[[Completion], str]:
+        """How answers are compared: the app's key of their text, else ``answer_key``."""
+        app_key = self._answer_keys.get(call.vfm_name)
+        if app_key is None:
+            return lambda c: answer_key(c.content, c.tool_calls)
+        return lambda c: answer_key(c.content, c.tool_calls) if c.tool_calls else app_key(c.content)
 
     @staticmethod
     def _take(call: Call, pfm: PFM, sample: Completion, how: str) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from fmos_core.contract import ToolCall
 
+AnswerKey = Callable[[str], str]  # an app's key of an answer's text, e.g. the number in it
 _SPACE = re.compile(r"\s+")
 _EDGE = " \t\n.!?;:,'\"`*"
 
