@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from fmos_core.backends import Backend, Completion
 from fmos_core.config import TenantConfig, VFMConfig
 from fmos_core.contract import Identity, Message, Request, ToolCall, ToolSpec
-from fmos_core.errors import UnknownTenant
+from fmos_core.errors import BadRequest, UnknownTenant
 from fmos_core.pipeline import PFM, Call, Stage
 from fmos_core.pipeline.stages import build_response
 from fmos_core.profiles import CapabilityProfile
@@ -70,6 +70,11 @@ class Mediator:
     ) -> None:
         """Return if ``tool_call`` may run now; raise ``ApprovalRequired`` if it must wait."""
         identity = identity or Identity()
+        named = [t for t in tools if t.name == tool_call.name]
+        if len(named) > 1:  # the gate and the verify stage must judge the same definition
+            raise BadRequest(
+                f"{len(named)} tools are named {tool_call.name!r}; pass each tool once"
+            )
         note = Message(role="user", content=f"(tool call {tool_call.name} about to run)")
         call = self._call(vfm, Request(messages=[note], tools=list(tools), identity=identity))
         self._require_tenant(call)

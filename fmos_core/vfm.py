@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from fmos_core.config import VFMConfig, explain
 from fmos_core.contract import Message, Request, Response, StreamEvent
-from fmos_core.errors import ApprovalDenied, ApprovalRequired, BadRequest
+from fmos_core.errors import ApprovalDenied, ApprovalRequired, BadRequest, RunError
 
 if TYPE_CHECKING:
     from fmos_core.kernel import FMOS
@@ -77,13 +77,32 @@ class VFM:
                 approval_id=approval_id,
                 trace_id=approval.trace_id,
             )
+        if approval.status == "consumed":
+            raise BadRequest(
+                f"approval {approval_id} was already used: the tool call it approved has run; "
+                "to run it again, ask again and approve the new approval"
+            )
         if approval.status != "approved":
             raise ApprovalRequired(
-                f"approval {approval_id} is still pending",
+                f"approval {approval_id} is still pending: "
+                f"`fmos approvals approve {approval_id}`, then resume",
                 approval_id=approval_id,
                 trace_id=approval.trace_id,
             )
-        return Response.model_validate(approval.response)
+        if not approval.response:
+            raise BadRequest(
+                f"approval {approval_id} holds no model response to resume: it was raised by "
+                "the tool gate (a harness running the tool itself); run that tool call again "
+                "and the approval lets it through once"
+            )
+        try:
+            return Response.model_validate(approval.response)
+        except ValidationError as exc:
+            raise RunError(
+                f"approval {approval_id} holds a response that cannot be read back "
+                f"({explain(exc)}); nothing was resumed: ask again to raise a new approval",
+                trace_id=approval.trace_id,
+            ) from None
 
     @property
     def context_window(self) -> int:

@@ -259,6 +259,7 @@ EXPECTED_EXPORTS = [
     "Usage",
     "UserError",
     "VerificationFailed",
+    "VerifierError",
 ]
 
 
@@ -286,6 +287,7 @@ RUN_ERRORS = {
     "ContextWindowExceeded",
     "BudgetExceeded",
     "VerificationFailed",
+    "VerifierError",
     "GuardrailTripped",
     "ApprovalRequired",
     "ApprovalDenied",
@@ -296,6 +298,7 @@ PARENTS = {
     "BackendRateLimited": "BackendError",
     "ContextWindowExceeded": "BackendError",
     "ApprovalDenied": "ApprovalRequired",
+    "VerifierError": "VerificationFailed",
 }
 
 

@@ -1,4 +1,10 @@
-"""``fmos approvals``: review privileged actions waiting for a human."""
+"""``fmos approvals``: review privileged actions waiting for a human.
+
+What a reviewer reads — arguments the model chose, the conversation that raised the
+approval — may come from an attacker's tool output, so it is printed as plain text:
+no console markup, and control, format (bidi, zero-width) and line-break characters
+shown as escapes, so nothing can restyle, hide or forge a line of the review.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from fmos_core.cli._app import app, out, print_json, settings
 from fmos_core.store.approvals import ApprovalStore
@@ -28,7 +35,8 @@ def list_approvals(
         return
     table = Table("id", "tenant", "session", "kind", "tool", "arguments", "status")
     for r in rows:
-        table.add_row(r.id, r.tenant, r.session, r.kind, r.tool, str(r.arguments), r.status)
+        cells = (r.id, r.tenant, r.session, r.kind, r.tool, str(r.arguments), r.status)
+        table.add_row(*(Text(printable(cell)) for cell in cells))
     out().print(table)
 
 
@@ -45,19 +53,19 @@ def show(
     if as_json:
         print_json(asdict(approval))
         return
-    console = out()
-    console.print(
-        f"approval {approval.id}: {approval.kind} of tool {approval.tool!r}, {approval.status}"
-    )
-    where = f"tenant {approval.tenant}, session {approval.session}"
-    console.print(f"{where}, trace {approval.trace_id}")
     context = approval.context or {}
-    console.print(f"reason: {context.get('reason', '-')}", markup=False)
-    console.print(f"arguments: {approval.arguments}", markup=False)
+    lines = [
+        f"approval {approval.id}: {approval.kind} of tool {approval.tool!r}, {approval.status}",
+        f"tenant {approval.tenant}, session {approval.session}, trace {approval.trace_id}",
+        f"reason: {context.get('reason', '-')}",
+        f"arguments: {approval.arguments}",
+    ]
     if approval.definition:
-        console.print(f"new definition: {approval.definition}", markup=False)
-    for message in context.get("messages", []):
-        console.print(f"  {message['role']}: {message['content'][:300]}", markup=False)
+        lines.append(f"new definition: {approval.definition}")
+    lines += [f"  {m['role']}: {m['content'][:300]}" for m in context.get("messages", [])]
+    console = out()
+    for line in lines:
+        console.print(Text(printable(line)))
 
 
 def _decide(
@@ -89,3 +97,11 @@ def deny(
 ) -> None:
     """Deny a pending approval."""
     _decide(ctx, approval_id, False, by, reason)
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (control, format, line break, lone
+    surrogate) written as its escape, e.g. ``\\u202e``."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

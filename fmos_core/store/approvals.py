@@ -151,12 +151,17 @@ class ApprovalStore:
         return len(lapsed)
 
     def get(self, approval_id: str) -> Approval:
-        with self._db.engine.connect() as conn:
-            row = conn.execute(
-                select(schema.approvals).where(schema.approvals.c.id == approval_id)
-            ).first()
+        row = None
+        if _well_formed(approval_id):
+            with self._db.engine.connect() as conn:
+                row = conn.execute(
+                    select(schema.approvals).where(schema.approvals.c.id == approval_id)
+                ).first()
         if row is None:
-            raise UnknownRecord(f"no approval with id {approval_id!r}; see `fmos approvals list`")
+            raise UnknownRecord(
+                f"no approval with id {_shown(approval_id)}; check the id with "
+                "`fmos approvals list --all`"
+            )
         return Approval(**row._mapping)
 
     def list(self, *, status: str | None = "pending", tenant: str | None = None) -> list[Approval]:
@@ -209,6 +214,7 @@ class ApprovalStore:
 
         Approving a tool's new definition makes it the tool's pin, in the same transaction.
         """
+        self.get(approval_id)  # an unknown id is an UnknownRecord; nothing changes
         self.expire()
         status = "approved" if approve else "denied"
         with self._db.begin() as conn:
@@ -232,6 +238,24 @@ class ApprovalStore:
                     conn=conn,
                 )
         if done.rowcount != 1:
-            current = self.get(approval_id)  # raises UnknownRecord if missing
-            raise BadRequest(f"approval {approval_id!r} is already {current.status}")
+            current = self.get(approval_id)
+            by_whom = f" by {current.decided_by}" if current.decided_by else ""
+            raise BadRequest(
+                f"approval {approval_id!r} is already {current.status}{by_whom}; a decision is "
+                "final: to run the action, ask for it again and decide the new approval"
+            )
         return self.get(approval_id)
+
+
+_ID_LIMIT = 40  # the width of ``approvals.id``
+
+
+def _well_formed(approval_id: str) -> bool:
+    """Whether ``approval_id`` could name a stored approval (a NUL byte or a lone
+    surrogate would make the database driver fail instead of finding nothing)."""
+    return 0 < len(approval_id) <= _ID_LIMIT and approval_id.isprintable()
+
+
+def _shown(approval_id: str) -> str:
+    shown = repr(approval_id[:_ID_LIMIT])
+    return shown if len(approval_id) <= _ID_LIMIT else f"{shown}… ({len(approval_id)} characters)"
