@@ -43,7 +43,7 @@ import pytest
 
 from fmos_core.config import Config
 from fmos_core.context.recall import RECALL
-from fmos_core.contract import Privilege, Request, ToolSpec
+from fmos_core.contract import Privilege, Request, Response, ToolSpec
 from fmos_core.errors import ApprovalRequired, BudgetExceeded
 from fmos_core.kernel import FMOS
 from fmos_core.registry import DriverRegistry
@@ -83,6 +83,12 @@ ORDERS = json.dumps(
     }
 )
 _HANDLE = re.compile(r"\bfs:[0-9a-f]{16}\b")
+SAMPLES = 2
+
+
+def never_enough(request: Request, response: Response) -> str:
+    """An app rule check no answer passes: every answer climbs to a reviewer."""
+    return "the app wants a reviewer to see every answer"
 
 
 @dataclass
@@ -173,6 +179,10 @@ class HarnessConformance(abc.ABC):
                     # offload with the kernel's recall tool (the default), and without it
                     "memory": {"pfms": ["smollm2"], "context": [OFFLOAD]},
                     "offload": {"pfms": ["smollm2"], "context": [OFFLOAD], "recall": False},
+                    "checked": {
+                        "pfms": ["smollm2"],
+                        "verify": {"samples": SAMPLES, "human": True},
+                    },
                 },
                 "tenants": {
                     "default": {},
@@ -184,7 +194,8 @@ class HarnessConformance(abc.ABC):
         )
         embedded = DriverRegistry().load("llamacpp").from_options({}, pfm="smollm2")
         recording = RecordingBackend(embedded)
-        with FMOS(config, backends={"smollm2": recording}) as fmos:
+        checks = {"checked": [never_enough]}
+        with FMOS(config, backends={"smollm2": recording}, checks=checks) as fmos:
             yield ConformanceKernel(fmos, recording)
 
     def test_a_call_over_budget_is_refused_and_spends_nothing(
@@ -244,6 +255,23 @@ class HarnessConformance(abc.ABC):
         reply = self.resume(fmos, approval.id, vfm="default", tenant="acme")
         assert [name for name, _ in reply.tool_calls] == ["send_email"]
         assert reply.tool_calls[0][1] == approval.arguments
+
+    def test_an_answer_that_fails_the_apps_check_climbs_to_a_reviewer(
+        self, kernel: ConformanceKernel
+    ) -> None:
+        fmos = kernel.fmos
+        seen = len(kernel.recording.requests)
+        with pytest.raises(self.approval_error) as held:
+            self.call(fmos, "Name a colour.", vfm="checked", tenant="default")
+        assert len(kernel.recording.requests) == seen + 1 + SAMPLES  # fast, then deliberation
+        approval = fmos.approvals.get(self.approval_id(held.value))
+        assert (approval.kind, approval.status) == ("answer", "pending")
+        assert "never_enough" in str(approval.context["reason"])
+        fmos.approvals.decide(approval.id, approve=True, by="conformance")
+        reply = self.resume(fmos, approval.id, vfm="checked", tenant="default")
+        assert reply.text == approval.response["message"]["content"]
+        actions = [t["action"] for t in reply.metadata["traps"] if t["type"] == "trust"]
+        assert actions == [f"held for approval {approval.id}"]
 
     def test_provenance_is_in_the_response_metadata(self, kernel: ConformanceKernel) -> None:
         reply = self.call(kernel.fmos, "Say yes.", vfm="policy", tenant="default")
