@@ -283,7 +283,8 @@ class Escalation:
             sampling = call.request.sampling.model_copy(
                 update={"temperature": temperature, "seed": 1000 + i}
             )
-            request = call.request.model_copy(update={"sampling": sampling})
+            # samples are compared, not scored: no logprobs (a cheaper model instance)
+            request = call.request.model_copy(update={"sampling": sampling, "logprobs": False})
             drawn.append(await side_call(call, pfm, request, self._accounts))
         if own:
             call.ladder.samples = drawn
