@@ -215,7 +215,10 @@ class Verify(Stage):
             privilege=max((offered.get(c.name, 0) for c in completion.tool_calls), default=0),
             injection="guard:injection" in call.provenance_policies,
             rule_failures=len(failures),
-            budget_used=self._budget_used(request.identity.tenant),
+            # a query per call: only for the learned ladder (and the traces it learns from)
+            budget_used=self._budget_used(request.identity.tenant)
+            if config.ladder == "learned"
+            else 0.0,
             has_schema=request.response_schema is not None,
             no_answer=not completion.content.strip() and not completion.tool_calls,
         )
