@@ -95,7 +95,8 @@ def train_ladder(
         beats_rules=False,
     )  # fmt: skip
     p_train = [draft.ladder().p_wrong(e.signals) for e in train]
-    threshold = _best_threshold(p_train, [e.wrong for e in train])
+    forced = [e.signals.rule_failures > 0 for e in train]  # escalated whatever p says
+    threshold = _best_threshold(p_train, [e.wrong for e in train], forced)
     deliberate_at = _sure_threshold(p_train, [e.wrong for e in train], threshold)
     fitted = draft.replace(threshold=threshold, deliberate_at=deliberate_at)
     learned_score, rules_score = score(fitted.ladder(), test), score(rules, test)
@@ -145,12 +146,13 @@ def _fit(
     return w, b
 
 
-def _best_threshold(p: list[float], wrong: list[bool]) -> float:
-    """The threshold with the best J on the training answers (ties: the higher)."""
+def _best_threshold(p: list[float], wrong: list[bool], forced: list[bool]) -> float:
+    """The threshold with the best J on the training answers, counting the ``forced``
+    ones (a failed rule check) as escalated whatever the threshold (ties: the higher)."""
     candidates = sorted(set(p))
-    best, best_j = 1.01, 0.0
+    best, best_j = 1.01, youden(forced, wrong)["j"]
     for t in candidates:
-        j = youden([pi >= t for pi in p], wrong)["j"]
+        j = youden([f or pi >= t for pi, f in zip(p, forced, strict=True)], wrong)["j"]
         if j > best_j or (j == best_j and t > best):
             best, best_j = t, j
     return best
