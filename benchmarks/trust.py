@@ -1,14 +1,24 @@
 """Trust benchmarks.
 
     python benchmarks/trust.py [--part a|b|all] [--data PATH] [--threshold T] [--repeat N]
+                               [--ood N]
 
 Part (a): the prompt-injection detector over ``benchmarks/data/injection.jsonl``
-(rebuild it with ``benchmarks/data/make_injection_set.py``). One markdown table per
-split with a row per style — records, TPR on the attacks, FPR on the benign texts,
-p50/p99 scan latency in µs — then the overall TPR/FPR of each split and whether the
-test split meets the target (TPR ≥ 90 % at FPR ≤ 5 %). Each record is scanned
-``--repeat`` times; its latency is the median of those runs. The rules were tuned on
-the dev split only.
+(rebuild it with ``benchmarks/data/make_injection_set.py``) in four variants: the
+rules alone; the classifier alone (``fmos_core.trust.classifier``, trained on dev by
+``benchmarks/train_injection_classifier.py``); ``rules+classifier``, the detector with
+its classifier, which weighs the texts the rules found suspicious but not enough to
+flag (what ``InjectionDetector()`` runs by default); and ``rules or classifier``, a text
+flagged when either flags it — not used by FMOS (the classifier alone flags ordinary
+prose; see the out-of-distribution table), shown for comparison. One markdown table
+per split with a row per
+style — records, each variant's TPR on the attacks or FPR on the benign texts, p50/p99
+latency of the default in µs — then per variant and split TPR, FPR and p50/p99
+latency, whether the default meets the target on the test split (TPR ≥ 90 % at
+FPR ≤ 5 %), and each variant's FPR on out-of-distribution benign text: up to ``--ood``
+docstrings of the Python standard library, read as documents. Each record is scanned
+``--repeat`` times; its latency is the median of those runs. The rules and the
+classifier were tuned and trained on the dev split only.
 
 Part (b), the escalation ladder, is not written yet.
 """
@@ -16,23 +26,32 @@ Part (b), the escalation ladder, is not written yet.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import random
 import shlex
 import statistics
 import sys
+import sysconfig
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from fmos_core.trust import InjectionDetector
+from fmos_core.trust import InjectionClassifier, InjectionDetector
 
 DATA = Path(__file__).with_name("data") / "injection.jsonl"
 TARGET_TPR, TARGET_FPR = 0.90, 0.05
+VARIANTS = ("rules", "classifier", "rules+classifier", "rules or classifier")
+DEFAULT = "rules+classifier" if InjectionDetector().classifier is not None else "rules"
+Flag = Callable[[str, Any], bool]  # (text, source)
 
 
 @dataclass(frozen=True)
 class Outcome:
+    variant: str
     style: str
     split: str
     label: int
@@ -45,23 +64,37 @@ def load(path: Path) -> list[dict[str, object]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def run_detector(
-    records: list[dict[str, object]], detector: InjectionDetector, repeat: int
-) -> list[Outcome]:
+def flaggers(threshold: float) -> dict[str, Flag]:
+    """Each variant as ``(text, source) -> flagged``."""
+    rules = InjectionDetector(threshold=threshold, classifier=None)
+    both = InjectionDetector(threshold=threshold, classifier=InjectionClassifier.load())
+    classifier = InjectionClassifier.load()
+    return {
+        "rules": lambda text, source: rules.scan(text, source=source).flagged,
+        "classifier": lambda text, source: classifier.assess(text).flagged,
+        "rules+classifier": lambda text, source: both.scan(text, source=source).flagged,
+        "rules or classifier": lambda text, source: (
+            rules.scan(text, source=source).flagged or classifier.assess(text).flagged
+        ),
+    }
+
+
+def run(records: list[dict[str, object]], variant: str, flag: Flag, repeat: int) -> list[Outcome]:
     outcomes = []
     for record in records:
-        text, source = str(record["text"]), record["source"]
+        text, source = str(record["text"]), str(record["source"])
         times = []
         for _ in range(repeat):
             began = time.perf_counter()
-            verdict = detector.scan(text, source=source)  # type: ignore[arg-type]
+            flagged = flag(text, source)
             times.append((time.perf_counter() - began) * 1e6)
         outcomes.append(
             Outcome(
+                variant=variant,
                 style=str(record["style"]),
                 split=str(record["split"]),
                 label=int(record["label"]),  # type: ignore[call-overload]
-                flagged=verdict.flagged,
+                flagged=flagged,
                 micros=statistics.median(times),
             )
         )
@@ -87,48 +120,82 @@ def pct(value: float | None) -> str:
 
 
 def table(split: str, outcomes: list[Outcome]) -> None:
-    by_style: dict[str, list[Outcome]] = defaultdict(list)
+    """Per style: each variant's rate (TPR for attacks, FPR for benign), default latency."""
+    by_style: dict[str, dict[str, list[Outcome]]] = defaultdict(lambda: defaultdict(list))
     for o in outcomes:
-        by_style[o.style].append(o)
+        by_style[o.style][o.variant].append(o)
     print(f"\n### split: {split}\n")
-    print("| style | label | n | TPR | FPR | p50 µs | p99 µs |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for style, group in sorted(by_style.items(), key=lambda kv: (-kv[1][0].label, kv[0])):
-        tpr, fpr = rates(group)
-        micros = [o.micros for o in group]
+    print(f"| style | label | n | {' | '.join(VARIANTS)} | p50 µs | p99 µs |")
+    print("|---|---:|---:|" + "---:|" * len(VARIANTS) + "---:|---:|")
+    styles = sorted(by_style.items(), key=lambda kv: (-kv[1][DEFAULT][0].label, kv[0]))
+    for style, variants in styles:
+        label = variants[DEFAULT][0].label
+        cells = [pct(rates(variants[v])[0 if label else 1]) for v in VARIANTS]
+        micros = [o.micros for o in variants[DEFAULT]]
         print(
-            f"| {style} | {group[0].label} | {len(group)} | {pct(tpr)} | {pct(fpr)} "
+            f"| {style} | {label} | {len(micros)} | {' | '.join(cells)} "
             f"| {percentile(micros, 0.5):.0f} | {percentile(micros, 0.99):.0f} |"
         )
-    tpr, fpr = rates(outcomes)
-    micros = [o.micros for o in outcomes]
-    print(
-        f"| **all** | | {len(outcomes)} | **{pct(tpr)}** | **{pct(fpr)}** "
-        f"| {percentile(micros, 0.5):.0f} | {percentile(micros, 0.99):.0f} |"
-    )
+
+
+def docstrings(limit: int) -> list[str]:
+    """Up to ``limit`` docstrings (40–2000 characters) of the standard library, in a
+    seeded order: benign text unlike anything in the labelled set."""
+    found: set[str] = set()
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef):
+                doc = ast.get_docstring(node)
+                if doc and 40 <= len(doc) <= 2000:
+                    found.add(doc)
+    texts = sorted(found)
+    random.Random(0).shuffle(texts)
+    return texts[:limit]
 
 
 def part_a(args: argparse.Namespace) -> bool:
-    """The injection detector on the labelled set; True when test meets the target."""
+    """The injection detector on the labelled set; True when the default meets the
+    target on the test split."""
     records = load(args.data)
-    detector = InjectionDetector(threshold=args.threshold)
-    outcomes = run_detector(records, detector, args.repeat)
-    print(f"## (a) prompt-injection detector — {args.data.name}, threshold {args.threshold}")
+    flags = flaggers(args.threshold)
+    outcomes = [o for v in VARIANTS for o in run(records, v, flags[v], args.repeat)]
+    print(
+        f"## (a) prompt-injection detector — {args.data.name}, threshold {args.threshold}, "
+        f"default: {DEFAULT}"
+    )
     for split in ("dev", "test"):
         table(split, [o for o in outcomes if o.split == split])
-    print("\n| split | attacks | benign | TPR | FPR |")
-    print("|---|---:|---:|---:|---:|")
-    for split in ("dev", "test"):
-        group = [o for o in outcomes if o.split == split]
-        tpr, fpr = rates(group)
-        attacks = sum(o.label for o in group)
-        print(f"| {split} | {attacks} | {len(group) - attacks} | {pct(tpr)} | {pct(fpr)} |")
-    tpr, fpr = rates([o for o in outcomes if o.split == "test"])
+    print("\n| variant | split | attacks | benign | TPR | FPR | p50 µs | p99 µs |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for variant in VARIANTS:
+        for split in ("dev", "test"):
+            group = [o for o in outcomes if o.split == split and o.variant == variant]
+            tpr, fpr = rates(group)
+            attacks = sum(o.label for o in group)
+            micros = [o.micros for o in group]
+            name = f"**{variant}** (default)" if variant == DEFAULT else variant
+            print(
+                f"| {name} | {split} | {attacks} | {len(group) - attacks} | {pct(tpr)} "
+                f"| {pct(fpr)} | {percentile(micros, 0.5):.0f} | {percentile(micros, 0.99):.0f} |"
+            )
+    tpr, fpr = rates([o for o in outcomes if o.split == "test" and o.variant == DEFAULT])
     met = tpr is not None and fpr is not None and tpr >= TARGET_TPR and fpr <= TARGET_FPR
     print(
-        f"\ntest split: TPR {pct(tpr)}, FPR {pct(fpr)} — target TPR ≥ {TARGET_TPR:.0%} at "
-        f"FPR ≤ {TARGET_FPR:.0%}: {'met' if met else 'NOT met'}"
+        f"\ntest split, {DEFAULT}: TPR {pct(tpr)}, FPR {pct(fpr)} — target TPR ≥ "
+        f"{TARGET_TPR:.0%} at FPR ≤ {TARGET_FPR:.0%}: {'met' if met else 'NOT met'}"
     )
+    if args.ood:
+        texts = docstrings(args.ood)
+        version = ".".join(map(str, sys.version_info[:3]))
+        print(f"\nout of distribution: {len(texts)} docstrings of the Python {version} stdlib")
+        print("\n| variant | benign | FPR |\n|---|---:|---:|")
+        for variant in VARIANTS:
+            flagged = sum(flags[variant](text, "document") for text in texts)
+            print(f"| {variant} | {len(texts)} | {pct(flagged / len(texts))} |")
     return met
 
 
@@ -144,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--repeat", type=int, default=5, help="scans per record for latency")
+    parser.add_argument("--ood", type=int, default=1000, help="stdlib docstrings (0: none)")
     args = parser.parse_args(argv)
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]) + "\n")
     ok = True

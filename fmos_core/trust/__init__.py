@@ -3,7 +3,8 @@
 Each detector lives in its own module and exports its public names here.
 """
 
-# prompt injection (injection.py, normalise.py)
+# prompt injection (injection.py, normalise.py, classifier.py)
+from fmos_core.trust.classifier import ClassifierScore, InjectionClassifier
 from fmos_core.trust.injection import InjectionDetector, InjectionVerdict, Span
 from fmos_core.trust.normalise import Normalised, normalise
 
@@ -21,6 +22,8 @@ from fmos_core.trust.pii import (
 
 __all__ = [
     # prompt injection
+    "ClassifierScore",
+    "InjectionClassifier",
     "InjectionDetector",
     "InjectionVerdict",
     "Normalised",

@@ -60,11 +60,10 @@ def rot13(text: str) -> str:
 def blobs(text: str, budget: Budget) -> Iterator[Decoded]:
     """Decoded blobs of ``text`` that read as text, in order, within ``budget``."""
     for match in _BLOB.finditer(text):
-        blob = match.group()
+        blob = match.group()[:_MAX_BLOB]
         before = text[max(0, match.start() - 100) : match.start()]
-        if not _worth_trying(blob) or _MEDIA_URI.search(before):
+        if not _worth_trying(blob[:4096]) or _MEDIA_URI.search(before):
             continue
-        blob = blob[:_MAX_BLOB]
         if not budget.take(len(blob)):
             return
         decoded = _decode(blob)
@@ -73,12 +72,14 @@ def blobs(text: str, budget: Budget) -> Iterator[Decoded]:
 
 
 def _worth_trying(blob: str) -> bool:
-    """Base64 of text mixes cases or digits; identifiers like ``make_set_now`` do not."""
+    """Base64 of text mixes lower case, a good share of upper case, and digits or ``+/``;
+    identifiers (``make_set_now``, ``LangSmithClientSession``) do not."""
     if _HEX.fullmatch(blob):
         return len(blob) >= 16
-    has_upper = any(c.isupper() for c in blob)
+    upper = sum(1 for c in blob if c.isupper())
     has_lower = any(c.islower() for c in blob)
-    return has_lower and (has_upper or any(c.isdigit() for c in blob))
+    has_other = any(c.isdigit() or c in "+/" for c in blob)
+    return has_lower and has_other and upper >= 0.2 * len(blob)
 
 
 def _decode(blob: str) -> tuple[str, str] | None:

@@ -8,7 +8,8 @@ four letters: ``inst`` stands for "instruction", "instructions", "instead"…) o
 symbol (``<|``, ``![``). Words run together ("ignoreallrules", what a spaced-out
 phrase becomes) are searched for anchors inside them too: in a word of ``_INSIDE``
 letters or more, any anchor of three letters or more inside it counts, and so do its
-first two and three letters.
+first two and three letters. A match begins at a word start, so only the words that
+start in a chunk count for it (read up to ``CHUNK * (REACH + 1)`` letters).
 
 The text is cut into chunks of ``CHUNK`` characters and an index maps each anchor to
 the chunks holding it. A rule's anchors are chosen among its first words, so that
@@ -28,7 +29,8 @@ REACH = 2
 SCAN_TAIL = 1024
 _WORD = re.compile(r"[a-z]+")
 _INSIDE = 6
-_WORD_TAIL = 24  # read a word that starts in a chunk to its end (this many more letters)
+_WORD_TAIL = 24  # read a word that starts in a chunk this many letters into the next
+_LONG_WORD = re.compile(rf"[a-z]{{1,{CHUNK * (REACH + 1)}}}")  # then on, within reach
 
 Needs = tuple[frozenset[str], ...]
 
@@ -67,9 +69,15 @@ class Gate:
         seen_inside: dict[frozenset[str], set[str]] = {}  # repetitive texts repeat words
         for i in range(self.chunks):
             start = i * CHUNK
-            here = set(_WORD.findall(words, start, start + CHUNK + _WORD_TAIL))
+            end = start + CHUNK + _WORD_TAIL
+            here = _WORD.findall(words, start, end)
+            if here and start and _letters(words, start - 1, start):
+                here = here[1:]  # the rest of a word from the chunk before: no match starts in it
+            if here and end < len(words) and _letters(words, end - 1, end):
+                whole = _LONG_WORD.match(words, end - len(here[-1]))  # read on to its end
+                here[-1] = whole.group() if whole else here[-1]
             found = anchors.intersection([w[:4] for w in here])
-            long_words = frozenset(w for w in here if len(w) >= _INSIDE)
+            long_words = frozenset([w for w in here if len(w) >= _INSIDE])
             if long_words:
                 if long_words not in seen_inside:
                     joined = " ".join(long_words)
@@ -122,6 +130,11 @@ class Gate:
             ids.append(chunk)
             pos = text.find(symbol, (chunk + 1) * CHUNK)
         return ids
+
+
+def _letters(text: str, *positions: int) -> bool:
+    """Whether ``text`` holds a letter at each of ``positions``."""
+    return all("a" <= text[i] <= "z" for i in positions)
 
 
 # runs of chunks to scan, merged across gaps the scan tail would cover anyway

@@ -29,7 +29,10 @@ SOURCES: tuple[Source, ...] = ("user", "tool", "document")
 View = Literal["words", "plain"]
 Refine = Callable[[re.Match[str], Source, float], float]
 
-S = r"[\W_]*"  # a separator between words (possibly nothing: "ignoreallprevious")
+# a separator between words (possibly nothing: "ignoreallprevious"); never "=", so a
+# phrase does not run across "key = value" configuration
+S = r"[^a-z0-9=]{0,10}"
+S1 = r"[^a-z0-9=]{1,10}"  # a separator that must be there
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # in the plain view digits, "@" and "$" are letters too, as leetspeak makes them in words
 _PLAIN_LETTERS = _LETTERS | frozenset("0123456789@$")
@@ -37,7 +40,7 @@ _PLAIN_LETTERS = _LETTERS | frozenset("0123456789@$")
 
 def gap(words: int) -> str:
     """Up to ``words`` arbitrary words between two key words."""
-    return rf"(?:[\W_]+[a-z0-9]+){{0,{words}}}?{S}"
+    return rf"(?:[^a-z0-9=]{{1,10}}[a-z0-9]{{1,30}}){{0,{words}}}?{S}"
 
 
 def any_of(*phrases: str) -> str:
@@ -107,28 +110,61 @@ def rule(
 
 # --- refinements -----------------------------------------------------------------------
 
-_OWN = re.compile(r"\b(?:my|our|i[\W_]*(?:gave|said|wrote|sent|asked|told|typed))\b")
+_OWN = re.compile(r"\b(?:my|our|i[\W_]{0,10}(?:gave|said|wrote|sent|asked|told|typed))\b")
 
 
-def own_instructions(match: re.Match[str], source: Source, base: float) -> float:
-    """A user retracting their own earlier instructions ("ignore my previous ...")."""
-    if _OWN.search(match.group()):
-        return 0.25 if source == "user" else 0.6
+def third_party(match: re.Match[str], source: Source, base: float) -> float:
+    """A user asking about *its* system prompt talks about some other bot."""
+    found = match.group()
+    if source == "user" and re.search(r"\bits\b", found) and "your" not in found:
+        return 0.35
     return base
 
 
-_DESTRUCTIVE = re.compile(
-    r"delet|remov|drop|wipe|eras|destroy|purg|transfer|send|pay|refund|grant|revok|disabl"
-    r"|shut[\W_]*down|kill|format|reset|\brm\b|exec|shell|sudo|mail|post|upload|withdraw"
-    r"|approv|publish|wire|purchas|admin|permission|chmod|truncat|exfil|leak|forward"
-    r"|powershell|-enc\b|curl|wget|\|[ \t]*(?:ba|z)?sh\b|--force|cancel|unsubscrib"
+def own_instructions(match: re.Match[str], source: Source, base: float) -> float:
+    """A user retracting their own earlier instructions ("ignore my previous ...") is no
+    attack; neither is a description ("the query images override any text prompts")."""
+    if _OWN.search(match.group()):
+        return 0.25 if source == "user" else 0.6
+    if not _ORDERED.search(match.string, max(0, match.start() - 40), match.start()):
+        return 0.3 if source == "user" else 0.4
+    return base
+
+
+_DESTRUCTIVE = re.compile(  # a word (or identifier part) naming a harmful action
+    r"(?<![a-z])(?:delet|remov|drop|wipe|eras|destroy|purg|transfer|send|pay|refund|grant"
+    r"|revok|disabl|shutdown|kill|reset|rm|exec|sudo|e?mail|post|upload|withdraw|approv"
+    r"|publish|wire|purchas|chmod|truncat|exfiltrat|leak|forward|powershell|curl|wget"
+    r"|cancel|unsubscrib|shell|admin|passw|secret)[a-z]{0,4}(?![a-z])|\|[ \t]*(?:ba|z)?sh\b"
+    r"|--force|/etc/|\.ssh|\.env\b"
 )
 
 
+_CLAUSE_END = re.compile(r"[.;\n]\s|[;\n]")
+_ORDER_WORDS = (
+    "please|must|should|now|then|next|also|first|immediately|and|you|shall|step|kindly"
+    "|quickly|always|finally"
+)
+
+
+def _preceded_by(words: str) -> re.Pattern[str]:
+    """What may precede an order: a sentence start, or one of ``words``."""
+    return re.compile(rf"(?:^|[.!?:;,\n>(\[*\"'=&-]|\b(?:{words}))[\s\W]{{0,4}}$")
+
+
+_IMPERATIVE = _preceded_by(_ORDER_WORDS + r"|to\s+do")  # before a tool call or command
+_ORDERED = _preceded_by(_ORDER_WORDS + "|to|just|simply|so|but|or")  # "(want you) to ignore"
+
+
 def destructive(match: re.Match[str], source: Source, base: float) -> float:
-    """A tool call or command that deletes, sends, pays or grants weighs more."""
-    around = match.group() + match.string[match.end() : match.end() + 120]
-    if _DESTRUCTIVE.search(around):
+    """A tool call or command that deletes, sends, pays or grants weighs more when it is
+    an order ("Call the delete_all tool now", "…, then invoke send_email") rather than a
+    description ("the model asks to call `send_email`")."""
+    text = match.string
+    clause = _CLAUSE_END.split(text[match.end() : match.end() + 60], maxsplit=1)[0]
+    if not _DESTRUCTIVE.search(match.group() + clause):
+        return base
+    if _IMPERATIVE.search(text, max(0, match.start() - 40), match.start()):
         return 0.5 if source == "user" else 0.7
     return base
 
@@ -140,14 +176,17 @@ def routine_object(match: re.Match[str], source: Source, base: float) -> float:
     return base
 
 
-_BEACON_QUERY = re.compile(  # a placeholder, or a word naming what would be sent
+_BEACON_VALUE = re.compile(  # a placeholder, or a word naming what would be sent
     r"[{<\[]|%7b|%3c|%5b|\$\{?\w|secret|token|apikey|api_key|passw|pwd|conversation|convo"
-    r"|history|chat|prompt|msg|message|summary|payload|memory|leak|exfil|ssn|creds?\b"
-    r"|credential|cookie|session|(?:^|&)data="
+    r"|history|chat|prompt|summary|payload|memory|leak|exfil|ssn|creds?\b|credential|cookie"
+    r"|session|user_?(?:data|info|name|email|message)|insert|placeholder"
 )
+_QUERY_VALUES = re.compile(r"=([^&#]*)")
 
 
 def beacon(match: re.Match[str], source: Source, base: float) -> float:
-    """An image URL whose query carries a placeholder or a data-bearing parameter."""
+    """An image URL whose query values hold a placeholder or name the data to send
+    (``?d={summary}``, ``?c=chat_history``); badges (``?style=flat&message=docs``) do not."""
     query = match.group("query") or match.group("query2") or ""
-    return base if _BEACON_QUERY.search(query) else 0.0
+    values = _QUERY_VALUES.findall(query)
+    return base if any(_BEACON_VALUE.search(v) for v in values) else 0.0

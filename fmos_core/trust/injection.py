@@ -1,4 +1,5 @@
-"""A rule-based prompt-injection detector for user inputs, tool outputs and documents.
+"""A prompt-injection detector for user inputs, tool outputs and documents: rules first,
+and a small classifier for what the rules found suspicious but not enough to flag.
 
 How a scan works:
 
@@ -15,8 +16,18 @@ How a scan works:
    about attacks ("phrases like 'ignore previous instructions' …").
 3. Hits are grouped by place (no more than ``_NEAR`` characters apart): a group's score
    is the noisy-OR of the strongest weight of each rule in it, ``1 - Π(1 - w)``, and
-   the text's score is its best group's. The verdict is flagged when the score
-   reaches the threshold.
+   the text's score is its best group's.
+4. When the rules found something but their score stays below the threshold, the
+   classifier (``fmos_core.trust.classifier``, shipped trained; ``classifier=None``
+   turns it off) reads the text — its start and end, and around the strongest rule
+   hits — and its probability is put on the rules' scale (its own threshold lands on
+   0.5, the default threshold, linearly on either side); the score is the higher of
+   the two. The verdict is flagged when the score reaches the threshold. A verdict the
+   classifier tipped over names ``classifier`` in ``rules`` and has a span of that rule
+   over the sentence that weighed most in its decision. The classifier never decides
+   alone: trained on a small synthetic set, it also scores some ordinary prose high
+   (the set's attacks are wrapped in such prose and its benign texts are not), so it
+   only weighs texts the rules already found suspicious.
 
 Spans are offsets into the original text (see ``normalise`` for how they map when
 normalisation changed lengths: a span widens to the whole original run it touches;
@@ -32,11 +43,13 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from fmos_core.trust import _context
 from fmos_core.trust._decode import ROT13_MARKER, Budget, blobs, rot13
 from fmos_core.trust._gate import Gate
 from fmos_core.trust._rules import ANCHORS, INSIDE_WORDS, RULES, SOURCES, Rule, Source
+from fmos_core.trust.classifier import InjectionClassifier
 from fmos_core.trust.normalise import normalise
 
 _LEET = str.maketrans("013457893@$", "oieastbgeas")
@@ -46,6 +59,8 @@ _MAX_DEPTH = 2  # a blob inside a decoded blob is decoded; one more level is not
 _MATCHES_PER_RULE = 16
 _MAX_SPANS = 64
 _NEAR = 1500  # characters between hits that still count as one place
+_WORD_REST = 12  # letters a span may run on to finish its last word
+_ANCHOR = 0.5  # where the classifier's threshold lands on the rules' score scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +81,7 @@ class InjectionVerdict:
         >>> verdict.flagged, verdict.rules
         (True, ('ignore_previous',))
         >>> verdict.spans
-        (Span(start=4, end=35, rule='ignore_previous'),)
+        (Span(start=4, end=36, rule='ignore_previous'),)
     """
 
     flagged: bool
@@ -89,6 +104,9 @@ class InjectionDetector:
 
     ``threshold`` is the score (0..1) from which a verdict is flagged. ``max_decodes`` and
     ``max_decoded_chars`` bound the work spent decoding embedded blobs per scan.
+    ``classifier`` is the model that weighs texts the rules found suspicious but not
+    enough to flag: ``"shipped"`` (the default) loads the one trained with FMOS, ``None``
+    scans with the rules alone.
 
     Example:
         >>> detector = InjectionDetector()
@@ -108,12 +126,14 @@ class InjectionDetector:
         threshold: float = 0.5,
         max_decodes: int = 64,
         max_decoded_chars: int = 1_000_000,
+        classifier: InjectionClassifier | Literal["shipped"] | None = "shipped",
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], not {threshold!r}")
         self.threshold = threshold
         self.max_decodes = max_decodes
         self.max_decoded_chars = max_decoded_chars
+        self.classifier = InjectionClassifier.load() if classifier == "shipped" else classifier
 
     def scan(self, text: str, *, source: Source = "user") -> InjectionVerdict:
         """Scan ``text`` arriving from ``source`` ("user", "tool" or "document")."""
@@ -127,11 +147,22 @@ class InjectionDetector:
         rules = {hit.rule for hit in hits} | {tag for hit in hits for tag in hit.tags}
         if budget.exhausted:
             rules.add("budget_exhausted")
-        spans = sorted({Span(h.start, h.end, h.rule) for h in hits}, key=_span_order)
+        spans = {Span(h.start, h.end, h.rule) for h in hits}
+        if self.classifier is not None and 0.0 < score < self.threshold:
+            cut = self.classifier.threshold
+            opinion = self.classifier.assess(
+                text,
+                near=(h.start for h in sorted(hits, key=lambda h: -h.weight)),
+                threshold=_to_probability(self.threshold, cut),
+            )
+            score = max(score, _to_rule_scale(opinion.probability, cut))
+            if opinion.flagged:
+                rules.add("classifier")
+                spans.add(Span(opinion.start, opinion.end, "classifier"))
         return InjectionVerdict(
             flagged=score >= self.threshold,
             score=round(score, 4),
-            spans=tuple(spans[:_MAX_SPANS]),
+            spans=tuple(sorted(spans, key=_span_order)[:_MAX_SPANS]),
             rules=tuple(sorted(rules)),
         )
 
@@ -158,6 +189,21 @@ def _score(hits: list[_Hit]) -> float:
     for hit in hits:
         best[hit.rule] = max(best.get(hit.rule, 0.0), hit.weight)
     return 1.0 - math.prod(1.0 - w for w in best.values())
+
+
+def _to_rule_scale(probability: float, cut: float) -> float:
+    """A classifier probability on the rules' scale: ``cut`` (its threshold) goes to
+    ``_ANCHOR``, 0 and 1 stay, linear in between."""
+    if probability < cut:
+        return _ANCHOR * probability / cut
+    return _ANCHOR + (1.0 - _ANCHOR) * (probability - cut) / (1.0 - cut)
+
+
+def _to_probability(score: float, cut: float) -> float:
+    """The inverse of ``_to_rule_scale``."""
+    if score < _ANCHOR:
+        return cut * score / _ANCHOR
+    return cut + (1.0 - cut) * (score - _ANCHOR) / (1.0 - _ANCHOR)
 
 
 def _span_order(span: Span) -> tuple[int, int, str]:
@@ -242,7 +288,8 @@ def _search(rule: Rule, seen: str, gate: Gate | None) -> Iterator[re.Match[str]]
 
 
 def _trimmed(match: re.Match[str], seen: str) -> tuple[int, int]:
-    """The span of ``match`` without surrounding whitespace (or its ``at`` group's)."""
+    """The span of ``match`` (or of its ``at`` group) without surrounding whitespace and
+    running on to the end of its last word (patterns name words by their stems)."""
     if "at" in match.re.groupindex and match.group("at") is not None:
         return match.span("at")
     start, end = match.span()
@@ -250,6 +297,9 @@ def _trimmed(match: re.Match[str], seen: str) -> tuple[int, int]:
         start += 1
     while end > start and seen[end - 1].isspace():
         end -= 1
+    stop = min(len(seen), end + _WORD_REST)
+    while end < stop and "a" <= seen[end - 1] <= "z" and "a" <= seen[end] <= "z":
+        end += 1
     return start, end
 
 

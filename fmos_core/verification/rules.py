@@ -9,7 +9,8 @@ Example:
     >>> def is_number(request, response):
     ...     return response.text.strip().isdigit() or "the answer is not a number"
     >>> request = Request(messages=[{"role": "user", "content": "2+2?"}])
-    >>> answer = Response(message=Message(role="assistant", content="four"), vfm="v", pfm="p")
+    >>> answer = Response(message=Message(role="assistant", content="four"), vfm="v", pfm="p",
+    ...                   trace_id="t")
     >>> run_checks([is_number], request, answer)
     ['is_number: the answer is not a number']
 """
