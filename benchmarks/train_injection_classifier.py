@@ -3,6 +3,7 @@
     python benchmarks/train_injection_classifier.py           # (re)write the artifact
     python benchmarks/train_injection_classifier.py --check   # exit 1 if it is stale
     python benchmarks/train_injection_classifier.py --search  # the CV grid behind the choice
+    python benchmarks/train_injection_classifier.py --policies  # how to combine with the rules
 
 Trains ``fmos_core.trust.classifier`` on the **dev** split of
 ``benchmarks/data/injection.jsonl`` only; the test split is never read here. The
@@ -11,7 +12,30 @@ style, repeated with 3 seeds; the threshold is the lowest (to two decimals) at w
 the pooled out-of-fold FPR stays within ``FPR_BUDGET``, so the classifier spends at
 most that much of the 5 % false-positive target on top of the rules. The
 hyperparameters below won that CV comparison (``--search`` reruns it; word 1-2 grams
-beat 1-3 grams and added character 3-5 grams in the same comparison).
+beat 1-3 grams and added character 3-5 grams in the same comparison; rechecked on the
+set with benign records placed like attacks: CV TPR at the budget 68 % against 59-61 %
+and 55-58 %).
+
+How the detector combines rules and classifier was decided with ``--policies``, before
+the test split was measured, by a rule fixed before that comparison was run: a policy
+is admissible when its pooled out-of-fold dev FPR is at most 5 % and it flags at most
+1 % of 1,000 stdlib docstrings (ordinary text unlike the set, as ``benchmarks/trust.py
+--ood`` reads them); of those, the highest out-of-fold dev TPR wins, ties going to the
+policy in which the classifier decides most (the rules were tuned on dev, so dev TPR
+cannot show what they miss on new text). Result on this data:
+
+| policy | dev TPR | dev FPR | docstring FPR |
+|---|---:|---:|---:|
+| rules | 100.0% | 0.0% | 0.0% |
+| classifier | 68.3% | 2.7% | 2.4% |
+| rules+classifier (confirms weak rule hits) | 100.0% | 0.0% | 0.2% |
+| rules or classifier | 100.0% | 2.7% | 2.4% |
+
+The classifier alone still flags 2.4 % of docstrings (down from 3.4 % before the data
+set was fixed; what it flags now is terse imperative API text: "Continue execution
+until the current function returns", "Internal: send one line to the server"), so
+"rules or classifier" is not admissible, and ``InjectionDetector`` keeps the classifier
+as a confirmer of weak rule hits.
 
 Deterministic: fixed seeds, weights rounded to 6 decimals, so the artifact only
 changes when the data, the features or this script do (``--check`` tells).
@@ -31,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fmos_core.trust import InjectionDetector
 from fmos_core.trust.classifier import DIM, InjectionClassifier, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +64,8 @@ OUT = ROOT / "fmos_core" / "trust" / "data" / "injection_classifier.json"
 HYPER: dict[str, float] = {"epochs": 150, "learning_rate": 1.0, "l2": 0.01, "seed": 0}
 FOLDS, CV_SEEDS = 5, (1, 2, 3)
 FPR_BUDGET = 0.03
+POLICIES = ("rules", "classifier", "rules+classifier", "rules or classifier")
+OOD_DOCSTRINGS = 1000
 
 
 @dataclass(frozen=True)
@@ -46,12 +73,15 @@ class Record:
     text: str
     label: int
     style: str
+    source: str
 
 
 def dev_records(path: Path = DATA) -> list[Record]:
     with path.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    return [Record(r["text"], r["label"], r["style"]) for r in rows if r["split"] == "dev"]
+    return [
+        Record(r["text"], r["label"], r["style"], r["source"]) for r in rows if r["split"] == "dev"
+    ]
 
 
 def folds(records: list[Record], seed: int) -> list[int]:
@@ -165,13 +195,72 @@ def search() -> None:
         print(f"| {l2} | {lr} | {epochs} | {got['tpr']:.3f} | {got['auc']:.3f} |", flush=True)
 
 
+def policies() -> None:
+    """Each way of combining the rules and the classifier, out of fold on dev and on
+    stdlib docstrings: the evidence for the detector's policy (see the module doc)."""
+    records = dev_records()
+    threshold = choose_threshold(out_of_fold(records, HYPER))
+    rules = InjectionDetector(classifier=None)
+    by_rules = [rules.scan(r.text, source=r.source).flagged for r in records]  # type: ignore[arg-type]
+    flagged: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    for seed in CV_SEEDS:
+        fold = folds(records, seed)
+        for k in range(FOLDS):
+            model = fit([r for r, f in zip(records, fold, strict=True) if f != k], HYPER, threshold)
+            both = InjectionDetector(classifier=model)
+            for i in (i for i, f in enumerate(fold) if f == k):
+                r = records[i]
+                alone = model.assess(r.text).flagged
+                flagged["rules"].append((r.label, by_rules[i]))
+                flagged["classifier"].append((r.label, alone))
+                flagged["rules+classifier"].append(
+                    (r.label, both.scan(r.text, source=r.source).flagged)  # type: ignore[arg-type]
+                )
+                flagged["rules or classifier"].append((r.label, by_rules[i] or alone))
+    texts = _docstrings(OOD_DOCSTRINGS)
+    model = fit(records, HYPER, threshold)
+    both = InjectionDetector(classifier=model)
+    ood = {
+        "rules": sum(rules.scan(t, source="document").flagged for t in texts),
+        "classifier": sum(model.assess(t).flagged for t in texts),
+        "rules+classifier": sum(both.scan(t, source="document").flagged for t in texts),
+        "rules or classifier": sum(
+            rules.scan(t, source="document").flagged or model.assess(t).flagged for t in texts
+        ),
+    }
+    print(
+        f"classifier threshold {threshold} (CV on dev); dev out of fold, {FOLDS} folds x "
+        f"{len(CV_SEEDS)} seeds; {len(texts)} stdlib docstrings read as documents\n"
+    )
+    print("| policy | dev TPR | dev FPR | docstring FPR |\n|---|---:|---:|---:|")
+    for policy in POLICIES:
+        pairs = flagged[policy]
+        attacks = [f for label, f in pairs if label == 1]
+        benign = [f for label, f in pairs if label == 0]
+        print(
+            f"| {policy} | {sum(attacks) / len(attacks):.1%} | {sum(benign) / len(benign):.1%} "
+            f"| {ood[policy] / len(texts):.1%} ({ood[policy]}) |"
+        )
+
+
+def _docstrings(limit: int) -> list[str]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from trust import docstrings  # benchmarks/trust.py: the same texts its --ood reads
+
+    return docstrings(limit)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the artifact is stale")
     parser.add_argument("--search", action="store_true", help="print the CV grid")
+    parser.add_argument("--policies", action="store_true", help="compare combination policies")
     args = parser.parse_args(argv)
     if args.search:
         search()
+        return 0
+    if args.policies:
+        policies()
         return 0
     text = render(build())
     if args.check:

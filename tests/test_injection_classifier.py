@@ -162,6 +162,13 @@ def test_scores_are_probabilities_with_a_verdict_and_a_place() -> None:
     assert clf.assess(text, threshold=0.99).flagged is False
 
 
+def test_ordinary_prose_no_longer_reads_as_an_injection() -> None:
+    """Trained when the set's attacks were wrapped in prose and its benign texts were
+    not, the model scored this sentence 0.83."""
+    clf = InjectionClassifier.load()
+    assert not clf.assess("The library extends its opening hours during exam season.").flagged
+
+
 def test_a_long_text_is_read_at_its_ends_and_where_the_caller_points() -> None:
     (bucket, sign), *_ = features("zebra").items()
     clf = InjectionClassifier({bucket: 100.0 * sign}, bias=-5.0, threshold=0.5)
@@ -218,8 +225,8 @@ def test_on_the_test_split_the_classifier_lifts_the_rules(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out test split, rules + shipped classifier: TPR 89.9% (143/159), FPR 0.0% "
-    "(0/112), one attack short of the target TPR >= 90% at FPR <= 5%",
+    reason="held-out test split, rules + shipped classifier: TPR 89.3% (142/159), FPR 1.5% "
+    "(2/134), two attacks short of the target TPR >= 90% at FPR <= 5%",
 )
 def test_on_the_test_split_rules_and_classifier_meet_the_target(
     held_out: dict[str, tuple[float, float]],

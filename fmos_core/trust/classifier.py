@@ -9,11 +9,13 @@ rebuilt by ``benchmarks/train_injection_classifier.py`` from the dev split of th
 labelled set), which also records the training data's sha256, the hyperparameters and
 the decision threshold chosen by cross-validation on dev.
 
-What it learned is only as good as that set: 271 synthetic records whose attacks are
-often wrapped in ordinary prose (product notes, meeting minutes) while no benign record
-is, so the model also scores such prose high ("The library extends its opening hours
-during exam season." reads as an injection to it). ``InjectionDetector`` therefore
-lets it weigh only texts its rules found suspicious.
+What it learned is only as good as that set: 293 synthetic records, whose benign texts
+are placed in the same surrounding prose (product notes, meeting minutes) as its
+attacks, so prose alone does not read as an attack. Out of fold on dev it finds 68 % of
+the attacks at a 2.7 % false-positive rate, and it flags 2.4 % of the standard
+library's docstrings, where terse imperative API text ("Continue execution until the
+current function returns") reads like a command to it. ``InjectionDetector``
+therefore lets it weigh only texts its rules found suspicious.
 
 Work is bounded: at most ``MAX_WINDOWS`` windows are read — a text of up to ``WINDOW``
 characters (the size of a training text) whole; of a longer one its first and last

@@ -25,9 +25,11 @@ How a scan works:
    the two. The verdict is flagged when the score reaches the threshold. A verdict the
    classifier tipped over names ``classifier`` in ``rules`` and has a span of that rule
    over the sentence that weighed most in its decision. The classifier never decides
-   alone: trained on a small synthetic set, it also scores some ordinary prose high
-   (the set's attacks are wrapped in such prose and its benign texts are not), so it
-   only weighs texts the rules already found suspicious.
+   alone: trained on a small synthetic set, it flags 2.4 % of the standard library's
+   docstrings (terse imperative text reads like a command to it; the rules flag none),
+   so it only weighs texts the rules already found suspicious. That policy was chosen
+   over "rules or classifier" on dev cross-validation and that docstring check (see
+   ``benchmarks/train_injection_classifier.py``).
 
 Spans are offsets into the original text (see ``normalise`` for how they map when
 normalisation changed lengths: a span widens to the whole original run it touches;
