@@ -90,17 +90,25 @@ def test_a_failed_rule_check_deliberates_and_the_majority_of_passing_samples_win
     assert len({r.sampling.seed for r in samples}) == 3
 
 
-def test_a_deliberated_fast_answer_votes_first_and_wins_ties(tmp_path):
+def test_deliberation_stops_sampling_once_two_passing_answers_agree(tmp_path):
     backend = ScriptedBackend([usage(r) for r in ["Paris", "Lyon", "Nice", "Lyon"]])
     with kernel(tmp_path, {"s": backend}) as fmos:
         response = fmos.vfm().invoke("Capital of France?", tags=["high_stakes"])
         assert response.text == "Lyon"  # two of four beat the fast answer's one
-        tie = ScriptedBackend([usage(r) for r in ["Paris", "Lyon", "Paris", "Lyon"]])
-    with kernel(tmp_path / "tie", {"s": tie}) as fmos:
+    agreeing = ScriptedBackend([usage(r) for r in ["Paris", "Lyon", "Paris"]])
+    with kernel(tmp_path / "agree", {"s": agreeing}) as fmos:
         response = fmos.vfm().invoke("Capital of France?", tags=["high_stakes"])
-        assert response.text == "Paris" and response.usage.total_tokens == 120
-        assert response.traps[0].action.endswith("(50%): the fast answer")
+        assert response.text == "Paris" and response.usage.total_tokens == 90  # 2 samples
+        assert response.traps[0].action.endswith("(67%): the fast answer")
         assert ladder_of(fmos, response.trace_id)["fast_ok"] is None
+
+
+def test_with_no_agreement_the_fast_answer_wins_the_tie(tmp_path):
+    backend = ScriptedBackend([usage(r) for r in ["Paris", "Lyon", "Nice", "Rome"]])
+    with kernel(tmp_path, {"s": backend}) as fmos:
+        response = fmos.vfm().invoke("Capital of France?", tags=["high_stakes"])
+    assert response.text == "Paris" and response.usage.total_tokens == 120
+    assert response.traps[0].action.endswith("(25%): the fast answer")
 
 
 def test_an_app_answer_key_decides_which_answers_agree(tmp_path):
@@ -180,7 +188,7 @@ def test_samples_that_disagree_make_deliberation_reuse_them(tmp_path):
     with kernel(tmp_path, {"s": backend}) as fmos:
         response = fmos.vfm().invoke("Capital of France?", tags=["verify"])
         assert response.text == "Paris"
-        assert response.traps[0].action.startswith("deliberated: majority of 3")
+        assert response.traps[0].action.startswith("deliberated: majority of 2")
         assert ladder_of(fmos, response.trace_id)["fast_ok"] is False
     assert len(backend.requests) == 4  # verify's samples were reused, not drawn again
 

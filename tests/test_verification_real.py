@@ -54,8 +54,10 @@ def test_a_high_stakes_call_deliberates_on_the_embedded_model(fmos: FMOS) -> Non
     assert trap.action.startswith("deliberated: majority of ")
     assert re.search(r"\d", slow.text)  # the kept answer passed the app's check
     ladder = fmos.traces.get(slow.trace_id).signals["ladder"]  # type: ignore[index]
-    assert ladder["extra_calls"] == 3 and ladder["outcome"] == "deliberated"
-    assert slow.usage.total_tokens > 2 * fast.usage.total_tokens  # four calls, all charged
+    # sampling stops once two passing answers agree, the fast one included
+    assert 1 <= ladder["extra_calls"] <= 3 and ladder["outcome"] == "deliberated"
+    calls = 1 + ladder["extra_calls"]
+    assert slow.usage.total_tokens > (calls - 0.5) * fast.usage.total_tokens  # all charged
     status = fmos.budgets.show("default")
     assert status is not None and status.tokens_reserved == 0
 
@@ -72,7 +74,7 @@ def test_a_failed_check_on_a_real_answer_is_retried_by_sampling(fmos: FMOS) -> N
         assert re.search(r"\d", response.text)
         ladder = fmos.traces.get(response.trace_id).signals["ladder"]  # type: ignore[index]
     assert ladder["fast_ok"] is False and ladder["rung"] == "deliberate"
-    assert ladder["extra_calls"] == 3
+    assert ladder["extra_calls"] in (2, 3)  # two agreeing samples stop it early
 
 
 @pytest.mark.model

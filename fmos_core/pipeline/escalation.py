@@ -218,28 +218,39 @@ class Escalation:
         return verdict, f"verifier {name} said {'YES' if verdict else 'NO'}"
 
     async def _deliberate(self, call: Call) -> str | None:
-        """Replace the answer by the best sampled one; None when none passes."""
+        """Replace the answer by the best sampled one; None when none passes.
+
+        Without a verifier, sampling stops as soon as two passing answers agree (the
+        fast answer votes first unless a check failed it): ``samples`` is the most drawn.
+        """
         config = call.vfm.verify
         pfm = self._pfms[config.deliberate_pfm] if config.deliberate_pfm else call.pfm
-        samples = await self._samples(call, pfm, config.samples)
         checks = self._checks.get(call.vfm_name, [])
-        passing = [s for s in samples if not self._fails(call, pfm, s, checks)]
-        if not passing:
-            return None
-        if config.verifier_pfm is not None:
-            for sample in passing:
-                ok, _ = await self._judge(call, sample)
-                if ok:
-                    return self._take(
-                        call, pfm, sample, f"the verifier accepted a sample on {pfm.name}"
-                    )
-            return None
         fast = call.completion
         assert fast is not None and call.ladder is not None
-        fast_passes = pfm is call.pfm and call.ladder.fast_ok is not False
-        voters = [fast, *passing] if fast_passes else passing  # greedy first: it wins ties
+        if config.verifier_pfm is not None:
+            samples = await self._samples(call, pfm, config.samples)
+            for sample in samples:
+                if self._fails(call, pfm, sample, checks):
+                    continue
+                ok, _ = await self._judge(call, sample)
+                if ok:
+                    how = f"the verifier accepted a sample on {pfm.name}"
+                    return self._take(call, pfm, sample, how)
+            return None
         key = self._key(call)
-        keys = [key(v) for v in voters]
+        fast_passes = pfm is call.pfm and call.ladder.fast_ok is not False
+        voters = [fast] if fast_passes else []  # greedy first: it wins ties
+        keys = [key(fast)] if fast_passes else []
+        for i in range(config.samples):
+            sample = await self._sample(call, pfm, i)
+            if not self._fails(call, pfm, sample, checks):
+                voters.append(sample)
+                keys.append(key(sample))
+                if keys.count(keys[-1]) >= 2:
+                    break
+        if not voters or voters == [fast]:
+            return None if not voters else f"no sample passed; the fast answer stands ({pfm.name})"
         index, share = majority(keys)
         how = f"majority of {len(voters)} passing answers on {pfm.name} ({share:.0%})"
         if voters[index] is fast:
@@ -272,23 +283,24 @@ class Escalation:
         return bool(run_checks(checks, call.request, response))
 
     async def _samples(self, call: Call, pfm: PFM, n: int) -> list[Completion]:
-        """``n`` sampled answers of ``pfm``; those of the call's own pFM are drawn once."""
+        """``n`` sampled answers of ``pfm`` (those of the call's own pFM drawn once)."""
+        return [await self._sample(call, pfm, i) for i in range(n)]
+
+    async def _sample(self, call: Call, pfm: PFM, i: int) -> Completion:
+        """The ``i``-th sampled answer of ``pfm``; the call's own pFM's are kept for reuse."""
         assert call.ladder is not None
         own = pfm is call.pfm
-        if own and len(call.ladder.samples) >= n:
-            return call.ladder.samples[:n]
-        temperature = call.vfm.verify.temperature
-        drawn = []
-        for i in range(n):
-            sampling = call.request.sampling.model_copy(
-                update={"temperature": temperature, "seed": 1000 + i}
-            )
-            # samples are compared, not scored: no logprobs (a cheaper model instance)
-            request = call.request.model_copy(update={"sampling": sampling, "logprobs": False})
-            drawn.append(await side_call(call, pfm, request, self._accounts))
+        if own and i < len(call.ladder.samples):
+            return call.ladder.samples[i]
+        sampling = call.request.sampling.model_copy(
+            update={"temperature": call.vfm.verify.temperature, "seed": 1000 + i}
+        )
+        # samples are compared, not scored: no logprobs (a cheaper model instance)
+        request = call.request.model_copy(update={"sampling": sampling, "logprobs": False})
+        sample = await side_call(call, pfm, request, self._accounts)
         if own:
-            call.ladder.samples = drawn
-        return drawn
+            call.ladder.samples.append(sample)
+        return sample
 
 
 def _tools_text(completion: Completion) -> str:
