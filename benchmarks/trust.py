@@ -1,7 +1,7 @@
 """Trust benchmarks.
 
     python benchmarks/trust.py [--part a|b|all] [--data PATH] [--threshold T] [--repeat N]
-                               [--ood N]
+                               [--ood N] [--limit N] [--samples N]
 
 Part (a): the prompt-injection detector over ``benchmarks/data/injection.jsonl``
 (rebuild it with ``benchmarks/data/make_injection_set.py``) in four variants: the
@@ -20,7 +20,9 @@ docstrings of the Python standard library, read as documents. Each record is sca
 ``--repeat`` times; its latency is the median of those runs. The rules and the
 classifier were tuned and trained on the dev split only.
 
-Part (b), the escalation ladder, is not written yet.
+Part (b), the escalation ladder on the embedded model, is ``benchmarks/ladder.py``
+(``--limit`` tasks per family and split, ``--samples`` per deliberation): success and
+tokens of always-fast, always-slow, the rules ladder and the learned ladder.
 """
 
 from __future__ import annotations
@@ -200,9 +202,10 @@ def part_a(args: argparse.Namespace) -> bool:
 
 
 def part_b(args: argparse.Namespace) -> bool:
-    """The escalation ladder (fast → deliberate → human): not written yet."""
-    print("## (b) escalation ladder — not yet")
-    return True
+    """The escalation ladder; True when the learned ladder meets its target."""
+    from ladder import run  # benchmarks/ladder.py, beside this script
+
+    return run(args.limit, args.samples)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--repeat", type=int, default=5, help="scans per record for latency")
     parser.add_argument("--ood", type=int, default=1000, help="stdlib docstrings (0: none)")
+    parser.add_argument("--limit", type=int, default=None, help="(b) tasks per family, split")
+    parser.add_argument("--samples", type=int, default=3, help="(b) samples per deliberation")
     args = parser.parse_args(argv)
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]) + "\n")
     ok = True

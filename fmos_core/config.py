@@ -29,12 +29,53 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class BreakerConfig(_Strict):
+    """The circuit breaker of a pFM: after ``failures`` transient failures in a row it
+    opens (calls skip the pFM); after ``cooldown_s`` one trial call may pass, and its
+    success closes the breaker again."""
+
+    failures: int = Field(default=5, ge=1, le=1000)
+    cooldown_s: float = Field(default=30.0, gt=0)
+
+
 class PFMConfig(_Strict):
     """One physical model: its driver, the driver's options, profile overrides."""
 
     driver: str
     options: dict[str, Any] = Field(default_factory=dict)
     profile: dict[str, Any] = Field(default_factory=dict)
+    breaker: BreakerConfig = Field(default_factory=BreakerConfig)
+
+
+class FallbackConfig(_Strict):
+    """Retries and fallbacks of a VFM's calls.
+
+    A transient failure (unreachable, 5xx, timeout, 429) is retried ``retries`` times
+    on the same pFM, waiting ``backoff_s`` doubled each time (with jitter, at most
+    ``max_backoff_s``, or what a 429 asked for); then the call falls back along
+    ``order`` (default: the VFM's ``pfms``). ``timeout_s`` bounds each attempt
+    (default: the driver's own timeout); a request's ``timeout_s`` overrides it.
+    """
+
+    retries: int = Field(default=2, ge=0, le=10)
+    backoff_s: float = Field(default=0.2, ge=0)
+    max_backoff_s: float = Field(default=5.0, ge=0)
+    timeout_s: float | None = Field(default=None, gt=0)
+    order: list[str] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> FallbackConfig:
+        if self.max_backoff_s < self.backoff_s:
+            raise ValueError(
+                f"max_backoff_s ({self.max_backoff_s:g}) is below backoff_s "
+                f"({self.backoff_s:g}); raise max_backoff_s or lower backoff_s"
+            )
+        if self.order is not None:
+            twice = sorted({p for p in self.order if self.order.count(p) > 1})
+            if twice:
+                names = ", ".join(map(repr, twice))
+                raise ValueError(f"order names {names} more than once; list each pFM once")
+        return self
 
 
 class TrustConfig(_Strict):
@@ -61,8 +102,9 @@ class VerifyConfig(_Strict):
     the rules on held-out traces, else the rules) or ``off``. The rungs: ``verify``
     checks the answer (``verifier_pfm`` judges it, else ``samples`` sampled answers must
     agree with it); ``deliberate`` answers again on ``deliberate_pfm`` (default the same
-    pFM) at reasoning level high, keeping the majority of ``samples`` answers that pass
-    the app's checks; ``human`` holds the answer for a reviewer when ``human`` is true.
+    pFM), keeping the majority of up to ``samples`` answers that pass the app's checks
+    (``early_stop``: drawing stops once two agree); ``human`` holds the answer for a
+    reviewer when ``human`` is true.
     The rules send calls tagged ``verify_tags`` to verify, ``deliberate_tags`` to
     deliberate, and (with logprobs) answers whose mean token probability is below
     ``min_confidence`` to verify.
@@ -71,6 +113,7 @@ class VerifyConfig(_Strict):
     repair_retries: int = Field(default=1, ge=0, le=5)
     ladder: Literal["off", "rules", "learned"] = "rules"
     samples: int = Field(default=3, ge=2, le=16)
+    early_stop: bool = True  # deliberation stops drawing once two passing answers agree
     temperature: float = Field(default=0.7, gt=0, le=2)
     verifier_pfm: str | None = None
     deliberate_pfm: str | None = None
@@ -92,6 +135,19 @@ class VFMConfig(_Strict):
     recall: bool = True  # offer the kernel's recall tool while handles are in the window
     trust: TrustConfig = Field(default_factory=TrustConfig)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
+    fallback: FallbackConfig = Field(default_factory=FallbackConfig)
+
+    @model_validator(mode="after")
+    def _check_fallback_order(self) -> VFMConfig:
+        order = self.fallback.order or []
+        strangers = [p for p in order if p not in self.pfms]
+        if strangers:
+            raise ValueError(
+                f"fallback.order names {', '.join(map(repr, strangers))}, which is not in "
+                f"this VFM's pfms ({', '.join(map(repr, self.pfms))}); add it to pfms or "
+                "remove it from fallback.order"
+            )
+        return self
 
 
 class TenantConfig(_Strict):

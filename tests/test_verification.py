@@ -103,6 +103,14 @@ def test_deliberation_stops_sampling_once_two_passing_answers_agree(tmp_path):
         assert ladder_of(fmos, response.trace_id)["fast_ok"] is None
 
 
+def test_without_early_stop_every_sample_is_drawn(tmp_path):
+    backend = ScriptedBackend([usage(r) for r in ["Paris", "Lyon", "Paris", "Lyon"]])
+    with kernel(tmp_path, {"s": backend}, verify={"early_stop": False}) as fmos:
+        response = fmos.vfm().invoke("Capital of France?", tags=["high_stakes"])
+    assert response.text == "Paris" and response.usage.total_tokens == 120  # the tie: greedy
+    assert len(backend.requests) == 4
+
+
 def test_with_no_agreement_the_fast_answer_wins_the_tie(tmp_path):
     backend = ScriptedBackend([usage(r) for r in ["Paris", "Lyon", "Nice", "Rome"]])
     with kernel(tmp_path, {"s": backend}) as fmos:

@@ -221,7 +221,8 @@ class Escalation:
         """Replace the answer by the best sampled one; None when none passes.
 
         Without a verifier, sampling stops as soon as two passing answers agree (the
-        fast answer votes first unless a check failed it): ``samples`` is the most drawn.
+        fast answer votes first unless a check failed it) when ``early_stop`` is on:
+        ``samples`` is the most drawn.
         """
         config = call.vfm.verify
         pfm = self._pfms[config.deliberate_pfm] if config.deliberate_pfm else call.pfm
@@ -247,7 +248,7 @@ class Escalation:
             if not self._fails(call, pfm, sample, checks):
                 voters.append(sample)
                 keys.append(key(sample))
-                if keys.count(keys[-1]) >= 2:
+                if config.early_stop and keys.count(keys[-1]) >= 2:
                     break
         if not voters or voters == [fast]:
             return None if not voters else f"no sample passed; the fast answer stands ({pfm.name})"
