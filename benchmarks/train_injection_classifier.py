@@ -5,37 +5,36 @@
     python benchmarks/train_injection_classifier.py --search  # the CV grid behind the choice
     python benchmarks/train_injection_classifier.py --policies  # how to combine with the rules
 
-Trains ``fmos_core.trust.classifier`` on the **dev** split of
-``benchmarks/data/injection.jsonl`` only; the test split is never read here. The
-decision threshold is chosen by cross-validation within dev: 5 folds stratified by
-style, repeated with 3 seeds; the threshold is the lowest (to two decimals) at which
-the pooled out-of-fold FPR stays within ``FPR_BUDGET``, so the classifier spends at
-most that much of the 5 % false-positive target on top of the rules. The
-hyperparameters below won that CV comparison (``--search`` reruns it; word 1-2 grams
-beat 1-3 grams and added character 3-5 grams in the same comparison; rechecked on the
-set with benign records placed like attacks: CV TPR at the budget 68 % against 59-61 %
-and 55-58 %).
+Trains ``fmos_core.trust.classifier`` on the **dev** and **tune** splits of
+``benchmarks/data/injection.jsonl`` (``TRAIN_SPLITS``); the test split is never read
+here. ``tune`` holds new phrasings of every style written to generalise the detector
+without looking at test (``benchmarks/data/injection_tune.py``). The decision threshold
+is chosen by cross-validation within dev + tune: 5 folds stratified by style, repeated
+with 3 seeds; the threshold is the lowest (to two decimals) at which the pooled
+out-of-fold FPR stays within ``FPR_BUDGET``, so the classifier spends at most that much
+of the 5 % false-positive target on top of the rules. The hyperparameters below won
+that CV comparison on dev (``--search`` reruns it; word 1-2 grams beat 1-3 grams and
+added character 3-5 grams in the same comparison).
 
 How the detector combines rules and classifier was decided with ``--policies``, before
 the test split was measured, by a rule fixed before that comparison was run: a policy
-is admissible when its pooled out-of-fold dev FPR is at most 5 % and it flags at most
-1 % of 1,000 stdlib docstrings (ordinary text unlike the set, as ``benchmarks/trust.py
---ood`` reads them); of those, the highest out-of-fold dev TPR wins, ties going to the
-policy in which the classifier decides most (the rules were tuned on dev, so dev TPR
-cannot show what they miss on new text). Result on this data:
+is admissible when its pooled out-of-fold FPR is at most 5 % and it flags at most 1 %
+of 1,000 stdlib docstrings (ordinary text unlike the set, as ``benchmarks/trust.py
+--ood`` reads them); of those, the highest out-of-fold TPR wins, ties going to the
+policy in which the classifier decides most (the rules were tuned on dev + tune, so
+their rate there is a fit). Result on dev + tune (rerun after the tune split was added):
 
-| policy | dev TPR | dev FPR | docstring FPR |
+| policy | dev+tune TPR | dev+tune FPR | docstring FPR |
 |---|---:|---:|---:|
-| rules | 100.0% | 0.0% | 0.0% |
-| classifier | 68.3% | 2.7% | 2.4% |
-| rules+classifier (confirms weak rule hits) | 100.0% | 0.0% | 0.2% |
-| rules or classifier | 100.0% | 2.7% | 2.4% |
+| rules | 95.1% | 0.0% | 0.0% |
+| classifier | 63.5% | 2.5% | 4.0% |
+| rules+classifier (confirms weak rule hits) | 98.0% | 0.4% | 0.2% |
+| rules or classifier | 99.1% | 2.5% | 4.0% |
 
-The classifier alone still flags 2.4 % of docstrings (down from 3.4 % before the data
-set was fixed; what it flags now is terse imperative API text: "Continue execution
-until the current function returns", "Internal: send one line to the server"), so
-"rules or classifier" is not admissible, and ``InjectionDetector`` keeps the classifier
-as a confirmer of weak rule hits.
+The classifier alone flags 4.0 % of docstrings (terse imperative API text: "Continue
+execution until the current function returns", "Call every command that was set for
+the current active breakpoint"), so "rules or classifier" is not admissible, and
+``InjectionDetector`` keeps the classifier as a confirmer of weak rule hits.
 
 Deterministic: fixed seeds, weights rounded to 6 decimals, so the artifact only
 changes when the data, the features or this script do (``--check`` tells).
@@ -76,11 +75,17 @@ class Record:
     source: str
 
 
+TRAIN_SPLITS = ("dev", "tune")  # never "test"
+
+
 def dev_records(path: Path = DATA) -> list[Record]:
+    """The training records: the dev and tune splits (the test split is skipped unread)."""
     with path.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     return [
-        Record(r["text"], r["label"], r["style"], r["source"]) for r in rows if r["split"] == "dev"
+        Record(r["text"], r["label"], r["style"], r["source"])
+        for r in rows
+        if r["split"] in TRAIN_SPLITS
     ]
 
 
@@ -157,13 +162,13 @@ def build() -> dict[str, Any]:
         "trained_on": {
             "data": DATA.relative_to(ROOT).as_posix(),
             "sha256": hashlib.sha256(DATA.read_bytes()).hexdigest(),
-            "split": "dev",
+            "split": "+".join(TRAIN_SPLITS),
             "attacks": attacks,
             "benign": len(records) - attacks,
         },
         "features": "normalised text; words and word pairs; CRC-32 signed hashing; unit length",
         "hyperparameters": HYPER,
-        "threshold_rule": f"lowest with pooled out-of-fold dev FPR <= {FPR_BUDGET}",
+        "threshold_rule": f"lowest with pooled out-of-fold dev+tune FPR <= {FPR_BUDGET}",
         "dev_metrics": {
             "cross_validation": {
                 "folds": FOLDS,

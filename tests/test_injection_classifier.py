@@ -39,10 +39,10 @@ def test_the_shipped_artifact_loads_and_names_the_data_it_was_trained_on() -> No
     assert clf.meta["version"] == VERSION
     trained_on = clf.meta["trained_on"]
     assert trained_on["sha256"] == hashlib.sha256(DATA.read_bytes()).hexdigest()
-    assert trained_on["split"] == "dev"
-    dev = records("dev")
-    assert trained_on["attacks"] == sum(r["label"] for r in dev)
-    assert trained_on["benign"] == sum(1 - r["label"] for r in dev)
+    assert trained_on["split"] == "dev+tune"  # never test
+    seen = records("dev") + records("tune")
+    assert trained_on["attacks"] == sum(r["label"] for r in seen)
+    assert trained_on["benign"] == sum(1 - r["label"] for r in seen)
     cv = clf.meta["dev_metrics"]["cross_validation"]
     assert cv["fpr"] <= 0.03 and cv["tpr"] > 0.5  # the threshold rule, and better than chance
     assert 0.5 <= clf.threshold < 1.0
@@ -223,14 +223,10 @@ def test_on_the_test_split_the_classifier_lifts_the_rules(
     assert fpr <= max(rules_fpr, 0.05), (fpr, rules_fpr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="held-out test split, rules + shipped classifier: TPR 89.3% (142/159), FPR 1.5% "
-    "(2/134), two attacks short of the target TPR >= 90% at FPR <= 5%",
-)
 def test_on_the_test_split_rules_and_classifier_meet_the_target(
     held_out: dict[str, tuple[float, float]],
 ) -> None:
+    """Measured once after tuning on dev + tune: TPR 96.9% (154/159), FPR 2.2% (3/134)."""
     tpr, fpr = held_out["both"]
     assert fpr <= 0.05, f"FPR {fpr:.3f}"
     assert tpr >= 0.90, f"TPR {tpr:.3f}"

@@ -61,6 +61,8 @@ def blobs(text: str, budget: Budget) -> Iterator[Decoded]:
     """Decoded blobs of ``text`` that read as text, in order, within ``budget``."""
     for match in _BLOB.finditer(text):
         blob = match.group()[:_MAX_BLOB]
+        if blob[:2] in ("0x", "0X") and _HEX.fullmatch(blob[2:]):
+            blob = blob[2:]  # a hex literal
         before = text[max(0, match.start() - 100) : match.start()]
         if not _worth_trying(blob[:4096]) or _MEDIA_URI.search(before):
             continue

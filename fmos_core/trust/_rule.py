@@ -135,7 +135,8 @@ _DESTRUCTIVE = re.compile(  # a word (or identifier part) naming a harmful actio
     r"(?<![a-z])(?:delet|remov|drop|wipe|eras|destroy|purg|transfer|send|pay|refund|grant"
     r"|revok|disabl|shutdown|kill|reset|rm|exec|sudo|e?mail|post|upload|withdraw|approv"
     r"|publish|wire|purchas|chmod|truncat|exfiltrat|leak|forward|powershell|curl|wget"
-    r"|cancel|unsubscrib|shell|admin|passw|secret)[a-z]{0,4}(?![a-z])|\|[ \t]*(?:ba|z)?sh\b"
+    r"|cancel|unsubscrib|shell|admin|passw|secret|export|deactivat|terminat|suspend|table"
+    r"|customers|records|close_?account)[a-z]{0,4}(?![a-z])|\|[ \t]*(?:ba|z)?sh\b"
     r"|--force|/etc/|\.ssh|\.env\b"
 )
 
@@ -169,9 +170,12 @@ def destructive(match: re.Match[str], source: Source, base: float) -> float:
     return base
 
 
+_SECRET_WORD = re.compile(r"passw|secret|token|api\W?key|credential|cookie|private\W?key|ssh")
+
+
 def routine_object(match: re.Match[str], source: Source, base: float) -> float:
     """Sending files or documents somewhere is routine in real mail; secrets are not."""
-    if match.group("strong") is None:
+    if match.group("strong") is None and not _SECRET_WORD.search(match.group()):
         return 0.15 if source == "user" else 0.4
     return base
 
@@ -190,3 +194,16 @@ def beacon(match: re.Match[str], source: Source, base: float) -> float:
     query = match.group("query") or match.group("query2") or ""
     values = _QUERY_VALUES.findall(query)
     return base if any(_BEACON_VALUE.search(v) for v in values) else 0.0
+
+
+_NEGATION = re.compile(
+    r"(?:\bnot|\bnever|n\W?t|\bno\W+one|\bnobody|\bwithout)\W{1,4}(?:\w+\W{1,4})?$"
+)
+
+
+def not_negated(match: re.Match[str], source: Source, base: float) -> float:
+    """An order, not a warning: "never share your password" names a secret without
+    asking for it."""
+    if _NEGATION.search(match.string, max(0, match.start() - 30), match.start()):
+        return 0.0
+    return base

@@ -13,9 +13,8 @@ from fmos_core.trust._rule import (
     gap,
     routine_object,
     rule,
-    third_party,
 )
-from fmos_core.trust._vocab import AI, AI_A, AI_STRICT, AI_STRICT_A, ROUTINE, SECRETS, YOU_A
+from fmos_core.trust._vocab import AI, AI_A, AI_STRICT, AI_STRICT_A, ROUTINE, SECRETS
 
 EXFIL_RULES: tuple[Rule, ...] = (
     # --- exfiltration ----------------------------------------------------------------------
@@ -23,15 +22,15 @@ EXFIL_RULES: tuple[Rule, ...] = (
         "exfiltration",
         r"(?:send|post|upload|forward|transmit|leak|exfiltrate|e-?mail|mail|submit|share|copy"
         r"|paste|append|embed|attach|encode|sync|report"
-        rf"|dump)(?:{S1}[a-z0-9]{{1,30}}){{0,6}}?{S1}(?:(?P<strong>{SECRETS})"
-        rf"|{ROUTINE})(?:{S1}[a-z0-9]{{1,30}}){{0,8}}?{S1}(?:to|at|into|via|using|through"
+        rf"|dump|bundle|sync|back{S}up)(?:{S1}[a-z0-9]{{1,30}}){{0,6}}?{S1}(?:(?P<strong>{SECRETS})"
+        rf"|{ROUTINE})s?(?:{S1}[a-z0-9]{{1,30}}){{0,8}}?{S1}(?:to|at|into|via|using|through"
         rf"|onto){S1}(?:https?://|www\.|[\w.+-]+@[\w-]+\.[a-z]|(?:this|the|that|our|my"
         rf"|following|below|external|remote|attacker'?s?|an?){S}(?:url|link|address|endpoint"
         r"|webhook|server|email|form|site|domain|api|inbox|bucket|pastebin)|webhook|pastebin"
         r"|ngrok)",
         (0.5, 0.7, 0.7),
         "send post upload forward transmit leak exfiltrate email mail submit share copy paste"
-        " append embed attach encode sync report dump",
+        " append embed attach encode sync report dump bundle back",
         "http www @ url link address endpoint webhook server email form site domain api inbox"
         " bucket pastebin ngrok",
         view="plain",
@@ -55,7 +54,7 @@ EXFIL_RULES: tuple[Rule, ...] = (
         rf"|paste|attach){gap(6)}(?:conversation|chat{S}history|history|summary|messages"
         rf"|secrets?|passwords?|api{S}keys?|keys|tokens?|credentials|cookies|session|ssh"
         rf"|private{S}key|user{S}s{S}(?:data|info|details|name|email|address)){gap(6)}(?:in"
-        rf"|into|to|at|within|inside){S}(?:the{S}|a{S})?(?:url|link|image|query|parameter"
+        rf"|into|to|at|within|inside){S}(?:the{S}|a{S}|this{S}|that{S})?(?:url|link|image|query|parameter"
         r"|placeholder|src)\b",
         (0.5, 0.6, 0.6),
         "replace substitute fill insert append add put encode include write place paste attach",
@@ -92,6 +91,18 @@ EXFIL_RULES: tuple[Rule, ...] = (
         "={ =< =[ =%7b =%3c =%5b",
         view="plain",
     ),
+    rule(  # "bundle the chat log and POST it to https://…"
+        "exfiltration",
+        rf"(?P<strong>{SECRETS})s?(?:{S1}[a-z0-9]{{1,30}}){{0,4}}?{S1}(?:and|then){S1}(?:post"
+        rf"|send|upload|forward|mail|email|sync|transmit|submit|push){S1}(?:it|them|this|that"
+        rf"|everything|a{S1}copy){S1}(?:to|at){S1}(?:https?://|www\.|[\w.+-]+@[\w-]+\.[a-z])",
+        (0.5, 0.7, 0.7),
+        "conversation chat history messages transcript system prompt instructions api keys secret"
+        " credentials password passcode token cookie session context memory env environment ssh"
+        " private social credit card bank everything whatever thread logs user users saved payment",
+        "and then",
+        view="plain",
+    ),
     # --- tool-call coercion and commands ---------------------------------------------------
     rule(
         "tool_coercion",
@@ -103,6 +114,18 @@ EXFIL_RULES: tuple[Rule, ...] = (
         "call invoke execute trigger run use fire activate exec",
         "tool function api endpoint plugin action command script _ `",
         view="plain",
+        refine=destructive,
+    ),
+    rule(  # "you must now run …", "quietly call the export tool"
+        "tool_coercion",
+        rf"(?:you{S1}(?:must|need{S1}to|have{S1}to|are{S1}(?:required|expected){S1}to|should)"
+        rf"|(?:quietly|secretly|silently|covertly)){S1}(?:now{S1}|also{S1}|immediately{S1})?(?:run"
+        rf"|call|execute|invoke|trigger|delete|send|forward|transfer|grant|drop|wipe|upload|email"
+        r"|export|post|pay|disable|remove)\b",
+        (0.1, 0.3, 0.3),
+        "you quietly secretly silently covertly",
+        "must need have are should now also immediately run call execute invoke trigger delete"
+        " send forward transfer grant drop wipe upload email export post pay disable remove",
         refine=destructive,
     ),
     rule(
@@ -154,71 +177,25 @@ EXFIL_RULES: tuple[Rule, ...] = (
         "decode decrypt unscramble deobfuscate convert translate reverse",
         "follow obey execute apply perform says carry act",
     ),
-    # --- prompt leaking --------------------------------------------------------------------
     rule(
-        "prompt_leak",
-        rf"(?:reveal|show|print|output|repeat|display|tell{S}me|give{S}me|share|leak|dump"
-        rf"|disclose|expose|recite|write{S}(?:out|down)|spell{S}out|list|paste|copy|return"
-        rf"|send{S}me|what{S}(?:s|is|are|was|were)){gap(5)}(?:your|its){S}(?:(?:(?:system"
-        r"|initial|original|hidden|secret|internal|developer|pre|first|full|complete|exact"
-        rf"|entire|underlying|base|core|confidential|starting){S})+(?:prompt|instructions"
-        r"|message|directives|rules|guidelines|configuration|programming|context)|(?:prompt"
-        rf"|instructions|directives|system{S}message))",
-        (0.7, 0.75, 0.75),
-        "reveal show print output repeat display tell give share leak dump disclose expose"
-        " recite write spell list paste copy return send what",
-        "your its",
-        refine=third_party,
-    ),
-    rule(
-        "prompt_leak",
-        r"(?:repeat|print|output|show|copy|paste|reproduce|echo|recite|return"
-        rf"|dump){S}(?:back{S})?(?:all{S})?(?:of{S})?(?:the{S})?(?:text|words|everything"
-        rf"|content|messages?|lines|instructions|prompt)s?{S}(?:(?:written|shown|given"
-        rf"|that{S}(?:appears?|came|is|are|were)){S})?(?:above|before{S}(?:this|my|the)"
-        rf"|preceding|prior|so{S}far|at{S}the{S}(?:top|start|beginning))",
-        (0.55, 0.65, 0.65),
-        "repeat print output show copy paste reproduce echo recite return dump",
-        "above before preceding prior far top start beginning",
-    ),
-    rule(
-        "prompt_leak",
-        rf"starting{S}(?:with|from){S}you{S}are|(?:what|which){S}(?:were|are"
-        rf"|was){S}you{S}(?:told|instructed|programmed|prompted|initiali[sz]ed)",
-        (0.55, 0.65, 0.65),
-        "starting what which",
-        YOU_A,
-    ),
-    rule(
-        "prompt_leak",
-        rf"(?:the|your){S}(?:prompt|instructions|rules){S}(?:that{S})?you{S}(?:were"
-        rf"|have{S}been|ve{S}been|got|have|ve){S}(?:given|told|provided|shown|received|gotten"
-        rf"|got)|what{S1}(?:did|does|has|have){S1}(?:the{S1}|your{S1})?(?:developer|creator"
-        rf"|admin|administrator|operator|system|openai|anthropic|company|owner)s?{S1}(?:tell"
-        rf"|told|instruct|instructed|ask|asked|program|programmed){S1}you",
-        (0.55, 0.65, 0.65),
-        "prompt instructions rules what",
-        "given told provided shown received gotten got tell instruct instructed ask asked program"
-        " programmed",
-    ),
-    rule(
-        "prompt_leak",
-        r"(?:reveal|show|print|output|display|leak|dump|disclose"
-        rf"|expose){S}(?:me{S})?(?:the{S})?(?:system{S}prompt|developer{S}(?:message|prompt)"
-        rf"|hidden{S}(?:prompt|instructions)|secret{S}(?:prompt|instructions)|(?:entire{S}"
-        rf"|whole{S}|full{S})?(?:conversation|chat{S}history|context{S}window){S}(?:so{S}far"
-        rf"|until{S}now|above))",
-        (0.45, 0.6, 0.6),
-        "reveal show print output display leak dump disclose expose",
-        "system developer hidden secret entire whole full conversation chat context",
+        "decode_and_obey",
+        rf"(?:carry{S1}out|follow|obey|execute|do|apply|act{S1}on)(?:{S1}exactly)?{S1}(?:what"
+        rf"|whatever|everything){S1}it{S1}(?:says|asks|tells{S1}you|contains|instructs|requests)"
+        rf"|treat{S1}(?:the{S1}(?:result|output|decoded{S1}text)|it|this){S1}as{S1}(?:your{S1})?"
+        r"(?:new{S1})?(?:instructions|prompt|system{S1}prompt|orders|commands|task)",
+        (0.35, 0.45, 0.45),
+        "carry follow obey execute do apply act treat",
+        "what whatever everything result output decoded it this",
     ),
     # --- instructions addressed to the model -----------------------------------------------
     rule(
         "addressed_to_ai",
-        rf"(?:note|message|instructions?|attention|important|notice|reminder|memo|warning)s?{S}"
+        r"(?:note|message|instructions?|attention|important|notice|reminder|memo|warning|directive"
+        rf"|orders?)s?{S}"
         rf"(?:to|for)(?:{S1}(?:the|any|all))?{S1}{AI}s?\b",
         (0.15, 0.45, 0.45),
-        "note message instruction attention important notice reminder memo warning",
+        "note message instruction attention important notice reminder memo warning directive"
+        " order orders",
         AI_A,
     ),
     rule(
@@ -292,8 +269,8 @@ EXFIL_RULES: tuple[Rule, ...] = (
     ),
     rule(
         "secrecy",
-        rf"(?:never|do{S}not|don{S}t){S}(?:mention|reveal|disclose|acknowledge|refer{S}to"
-        rf"|repeat){S}(?:this|these){S}(?:note|instruction|message|text|comment|request)s?",
+        rf"(?:never|do{S}not|don{S}t|no{S}need{S}to){S}(?:mention|reveal|disclose|acknowledge|refer{S}to"
+        rf"|repeat){S}(?:this|these|it){S}(?:note|instruction|message|text|comment|request)?s?\b",
         (0.25, 0.55, 0.5),
         "mention reveal disclose acknowledge refer repeat",
         "note instruction message text comment request",

@@ -148,6 +148,63 @@ OVERRIDE_RULES: tuple[Rule, ...] = (
         "anweisungen instruktionen befehle regeln vorgaben instructions consignes regles"
         " directives instrucciones indicaciones reglas istruzioni regole instrucoes regras",
     ),
+    rule(  # "the rules above are suspended", "whatever rules you were handed are cancelled"
+        "ignore_previous",
+        rf"(?:your|the|all|any|whatever|those|these)(?:{S1}(?:previous|prior|original|earlier"
+        rf"|old|initial|system|safety|existing|current))?{S1}(?:instructions|rules|guidelines"
+        rf"|directives|directions|guidance|prompt|programming|restrictions|constraints|orders"
+        rf"|brief)(?:{S1}(?:above|before|so{S1}far|(?:that{S1})?you{S1}(?:were|have{S1}been"
+        rf"|ve{S1}been){S1}(?:given|handed|told|provided)|(?:that{S1})?you{S1}(?:received|got)"
+        rf"))?(?:{S1}(?:at|before|until|up{S1}to)(?:{S1}[a-z0-9]{{1,20}}){{1,3}})?{S1}(?:have"
+        rf"{S1}been|are|were|is|has{S1}been){S1}(?:now{S1}|hereby{S1}|officially{S1})?(?:cancel"
+        r"+ed|revoked|void|null|nullified|overridden|superseded|suspended|lifted|withdrawn"
+        rf"|rescinded|obsolete|out{S}of{S}date|outdated|no{S1}longer{S1}(?:valid|in{S1}effect"
+        r"|active|binding))",
+        (0.7, 0.75, 0.75),
+        "your the all any whatever those these",
+        "instructions rules guidelines directives directions guidance prompt programming"
+        " restrictions constraints orders brief",
+    ),
+    rule(  # "put your earlier instructions on hold", "the directions that came before"
+        "ignore_previous",
+        rf"put{S1}(?:all{S1})?(?:your|the|those|these|any)(?:{S1}[a-z]{{1,20}})?{S1}{DIRECTIVES}"
+        rf"[a-z]{{0,4}}{S1}on{S1}hold|{IGNORE}{S1}(?:the|any|all|whatever){S1}{DIRECTIVES}"
+        rf"[a-z]{{0,4}}{S1}(?:that|which|you){S1}(?:[a-z]{{1,20}}{S1}){{0,3}}?(?:before|earlier"
+        rf"|above|previously|first|so{S1}far|until{S1}now)",
+        (0.75, 0.8, 0.8),
+        "put " + IGNORE_A,
+        DIRECTIVES_A,
+    ),
+    rule(  # "your guidelines no longer bind you"
+        "ignore_previous",
+        rf"(?:your|the|these|those|any){S1}(?:[a-z]{{1,20}}{S1})?(?:instructions|rules"
+        rf"|guidelines|directives|restrictions|constraints|guardrails|policies){S1}(?:no{S1}longer"
+        rf"|do{S1}not|don{S}t){S1}(?:bind|apply{S1}to|restrict|limit|constrain|govern)"
+        rf"{S1}you\b",
+        (0.7, 0.75, 0.75),
+        "your the these those any",
+        "longer not don",
+    ),
+    rule(  # other languages, word classes rather than sentences
+        "ignore_previous",
+        rf"(?:ignor(?:iere|ieren|ez|er|ar|en|a)|vergiss|vergessen|missacht[a-z]{{0,4}}|oubli[a-z]{{0,4}}|olvid"
+        rf"[a-z]{{0,4}}|dimentic[a-z]{{0,4}}|esquec[a-z]{{0,4}}|esqueca|desconsider[a-z]{{0,4}}"
+        rf"|negeer|vergeet|ne{S1}tenez{S1}(?:plus|pas){S1}compte|ne{S1}tiens{S1}(?:plus|pas)"
+        rf"{S1}compte|ne{S1}suivez{S1}plus|no{S1}hagas{S1}caso|haz{S1}caso{S1}omiso|deja{S1}de"
+        rf"{S1}seguir|no{S1}sigas|non{S1}seguire|smetti{S1}di{S1}seguire|nao{S1}siga|deixe{S1}de"
+        rf"{S1}seguir|befolge{S1}nicht|volg{S1}niet)(?:{S1}[a-z]{{1,30}}){{0,4}}?{S1}(?:anweisung"
+        r"|instruktion|befehle|regeln|vorgaben|richtlinie|consignes|instructions|regles|directives"
+        r"|instrucci|indicaciones|reglas|directrices|istruzion|regole|direttive|instruc|regras"
+        r"|orientac|diretrizes|instructies|regels|richtlijnen|systemprompt|prompt)|(?:vergiss"
+        rf"|ignoriere)(?:{S1}alles)?{S1}was{S1}(?:man{S1}dir|du|sie){S1}(?:[a-z]{{1,20}}{S1}){{0,3}}?"
+        rf"(?:gesagt|befohlen|aufgetragen|gegeben)|(?:oubli|olvid|dimentic|esquec)[a-z]{{0,4}}{S1}"
+        rf"(?:tout{S1}ce{S1}qu|todo{S1}lo{S1}que|tutto{S1}(?:quello{S1})?(?:che|cio)"
+        rf"|tudo{S1}o{S1}que)",
+        (0.75, 0.8, 0.8),
+        "ignore ignora ignoriere ignorez ignorer vergiss vergessen missachte oublie oubliez olvida"
+        " olvide dimentica esqueca esquece desconsidere negeer vergeet ne no haz deja non smetti"
+        " nao deixe befolge volg",
+    ),
     # --- new instructions, redirection -----------------------------------------------------
     rule(
         "new_instructions",

@@ -43,8 +43,8 @@ ROLE_RULES: tuple[Rule, ...] = (
     ),
     rule(  # "(system note)", "[admin override]", "### System prompt:"
         "fake_system_message",
-        rf"(?<![^\s>])(?:#{{1,6}}|\[|<|\*\*|\(|\{{\{{)[ \t]{{0,10}}{ROLES}[ \t_-]{{0,10}}"
-        rf"{ROLE_SUFFIX}[ \t]{{0,10}}(?:\]|>|\*\*|\)|\}}\}}|:)",
+        rf"(?<![^\s>])(?:#{{1,6}}|\[{{1,2}}|<{{1,2}}|\*\*|\(|\{{\{{|={{2,}}|-{{3,}})[ \t]{{0,10}}"
+        rf"{ROLES}(?:[ \t_-]{{0,10}}{ROLE_SUFFIX}){{1,2}}[ \t]{{0,10}}(?:\]|>|\*\*|\)|\}}\}}|:|=)",
         (0.5, 0.5, 0.5),
         ROLES_A,
         ROLE_SUFFIX_A,
@@ -72,7 +72,9 @@ ROLE_RULES: tuple[Rule, ...] = (
     ),
     rule(
         "fake_system_message",
-        rf"(?:^|\n)[ \t>*-]{{0,10}}{ROLES}[ \t]{{0,10}}:[ \t]{{0,10}}(?:you\b|your\b|the"
+        rf"(?:^|\n)[ \t>*-]{{0,10}}{ROLES}[ \t]{{0,10}}"
+        rf"(?:[(\[][^()\[\]\n]{{0,30}}[)\]][ \t]{{0,10}})?:"
+        rf"[ \t]{{0,10}}(?:you\b|your\b|the"
         r"[ \t]{1,10}(?:user|assistant|ai|model)|ignore|disregard|do[ \t]{1,10}not|don't|always"
         r"|never|from[ \t]{1,10}now|new\b|all\b|important|override|reveal|respond|reply|answer"
         r"|assistant|effective|disable|enable|comply|grant|send|delete|execute|run|call|print"
@@ -92,6 +94,26 @@ ROLE_RULES: tuple[Rule, ...] = (
         (0.45, 0.5, 0.5),
         "message note notice instruction update directive order alert warning",
         "from by",
+        view="plain",
+    ),
+    rule(  # "[tool: system]", "[ASSISTANT NOTE]", "<role=admin>"
+        "fake_system_message",
+        rf"[\[<(][ \t]{{0,10}}(?:(?:tool|function|role|from|source|channel)[ \t]{{0,10}}[:=]"
+        rf"[ \t]{{0,10}}{ROLES}|(?:assistant|ai|model|agent)[ \t_-]{{1,10}}(?:note|notice"
+        r"|instruction|instructions|directive|override|command|memo))[ \t]{0,10}[\]>)]",
+        (0.45, 0.5, 0.5),
+        "tool function role from source channel assistant ai model agent",
+        "system developer admin administrator root operator sysadmin note notice instruction"
+        " directive override command memo",
+        view="plain",
+        word_start=False,
+    ),
+    rule(  # "System message to the assistant:"
+        "fake_system_message",
+        rf"{ROLES}{S1}{ROLE_SUFFIX}s?{S1}(?:to|for){S1}(?:the{S1}|any{S1}|all{S1})?{AI}s?{S}:",
+        (0.45, 0.5, 0.5),
+        ROLES_A,
+        ROLE_SUFFIX_A,
         view="plain",
     ),
     rule(  # Alpaca-style prompt headers
@@ -165,6 +187,27 @@ ROLE_RULES: tuple[Rule, ...] = (
         ":",
         view="plain",
     ),
+    rule(  # "=== tool call finished ===", "--- tool message ends ---"
+        "fake_tool_output",
+        rf"(?:tool|function|api|search){S}(?:output|result|response|message|call|run)s?{S}"
+        r"(?:ends|ended|finished|complete|completed|over|done)\b",
+        (0.25, 0.3, 0.3),
+        "tool function api search",
+        "output result response message call run",
+        view="plain",
+    ),
+    rule(  # "function_call: transfer_money(...)" in a tool's output
+        "fake_tool_output",
+        r"(?:function_?call|tool_?call|next_?action|action)[\"']?[ \t]{0,10}[:=][ \t]{0,10}"
+        r"[\"'{]?[ \t]{0,10}(?:[a-z0-9]{1,20}_){0,3}(?:delete|transfer|send|pay|refund|grant"
+        r"|drop|wipe|export|reset|disable|revoke|forward|upload|remove|purge|wire|create_user"
+        r"|post|email|close)[a-z0-9_]{0,30}[ \t]{0,10}\(",
+        (0.35, 0.5, 0.5),
+        "function tool next action",
+        ": =",
+        view="plain",
+        word_start=False,
+    ),
     # --- role-play and jailbreaks ----------------------------------------------------------
     rule(
         "jailbreak",
@@ -210,12 +253,13 @@ ROLE_RULES: tuple[Rule, ...] = (
     ),
     rule(
         "jailbreak",
-        rf"{AI}{S}(?:with{S}no|without{S}(?:any{S})?|free{S}(?:of|from){S}(?:all{S}"
+        rf"{AI}s?{S}(?:(?:that{S}|which{S}|who{S})?(?:has|have|having){S}no|with{S}no"
+        rf"|without{S}(?:any{S})?|free{S}(?:of|from){S}(?:all{S}"
         rf"|any{S})?){S}(?:ethical{S}|moral{S}|content{S}|safety{S})?(?:restrictions|limits"
-        r"|limitations|filters|rules|guidelines|ethics|morals|censorship|polic)",
+        r"|limitations|filters|rules|guidelines|ethics|morals|censorship|polic|safety)",
         (0.6, 0.6, 0.6),
         AI_A,
-        "with without free",
+        "with without free has have having that which who",
     ),
     rule(
         "mode_switch",
@@ -253,33 +297,36 @@ ROLE_RULES: tuple[Rule, ...] = (
     rule(
         "no_limits",
         rf"(?:no|without|free{S}(?:of|from)|zero|remove[ds]?|lift(?:ed)?|drop(?:ped)?"
-        rf"|beyond){S}(?:any{S}|all{S}|your{S}|the{S})?(?:ethical{S}|moral{S}|content{S}"
-        rf"|safety{S}|openai{S}|anthropic{S})?(?:restrictions|limitations|filters|filtering"
-        r"|censorship|guidelines|boundaries|guardrails|morals|ethics|rules)\b",
+        rf"|beyond|never{S}heard{S}of|stripped{S}of){S}(?:any{S}|all{S}|your{S}|the{S}|every{S}"
+        rf"|its{S}|their{S})?(?:ethical{S}|moral{S}|content{S}|safety{S}|openai{S}|anthropic{S})?"
+        r"(?:restrictions|limitations|limits?|filters|filtering|censorship|guidelines|boundaries"
+        r"|guardrails|morals|ethics|rules|safeguards|polic(?:y|ies)|warnings|disclaimers)\b",
         (0.3, 0.3, 0.3),
-        "no without free zero remove removed removes lift lifted drop dropped beyond",
+        "no without free zero remove removed removes lift lifted drop dropped beyond never"
+        " stripped",
         "restrictions limitations filters filtering censorship guidelines boundaries guardrails"
-        " morals ethics rules",
+        " morals ethics rules limit limits safeguards policy policies warnings disclaimers heard",
     ),
     rule(
         "never_refuse",
         rf"(?:never|don{S}t|do{S}not|will{S}not|won{S}t|cannot|can{S}t|must{S}not"
-        rf"|not{S}allowed{S}to){S}(?:ever{S})?(?:refuse|decline|reject|say{S}(?:no|sorry"
-        rf"|you{S}can{S}t))",
+        rf"|not{S}allowed{S}to){S}(?:ever{S})?(?:refuse|decline|reject|apologi[sz]e|say{S}(?:no"
+        rf"|sorry|you{S}can{S}t)|add{S}(?:any{S})?(?:warnings|disclaimers))",
         (0.45, 0.45, 0.45),
         "never don do will won cannot can must not",
-        "refuse decline reject say",
+        "refuse decline reject say apologise apologize add",
     ),
     rule(
         "never_refuse",
-        rf"without{S1}(?:ever{S1})?(?:refusing|refusal|declining)",
+        rf"without{S1}(?:ever{S1}|any{S1})?(?:refusing|refusals?|declining)",
         (0.35, 0.35, 0.35),
         "without",
     ),
     rule(
         "no_limits",
         rf"(?:answers?|responds?(?:{S1}to)?|repl(?:y|ies)(?:{S1}to)?){S1}(?:anything|everything"
-        rf"|any{S1}(?:question|request|prompt)|all{S1}(?:questions|requests))\b",
+        rf"|any{S1}(?:question|request|prompt)|all{S1}(?:questions|requests)|every{S1}(?:question"
+        r"|request|prompt))\b",
         (0.3, 0.3, 0.3),
         "answer answers respond responds reply replies",
     ),
@@ -297,6 +344,15 @@ ROLE_RULES: tuple[Rule, ...] = (
         (0.25, 0.35, 0.35),
         YOU_A,
         "called named",
+    ),
+    rule(
+        "persona_switch",
+        rf"(?:take{S1}on|adopt|assume|play){S1}(?:the{S1})?(?:persona|role|character|identity)"
+        rf"{S1}of\b|you{S}(?:are|re){S1}[a-z0-9]{{1,20}}gpt\b|you{S1}(?:are|re){S1}[a-z0-9]{{2,20}}"
+        rf"{S1}now\b|for{S1}the{S1}rest{S1}of{S1}(?:this|the|our){S1}(?:chat|conversation"
+        rf"|session){S}you{S1}(?:are|will{S1}be)\b",
+        (0.25, 0.35, 0.35),
+        "take adopt assume play you your youre for",
     ),
     rule(
         "persona_switch",

@@ -12,10 +12,11 @@ IGNORE = any_of(
     "pay no attention to", "stop following", "do not follow", "don t follow", "dont follow",
     "discard", "abandon", "throw away", "throw out", "disobey", "never mind", "nevermind",
     "stop obeying", "do not obey", "don t obey", "dont obey", "no longer follow",
-    "no longer obey",
+    "no longer obey", "pay no heed to", "take no notice of", "don t bother with",
+    "do not bother with", "stop paying attention to", "put aside", "look past",
 ).replace("(?:ignore|", "(?:(?<!type: )(?<!type:)ignore|", 1)  # fmt: skip
 IGNORE_A = "ignore disregard forget override bypass neglect set pay stop do dont don discard"
-IGNORE_A += " abandon throw disobey never nevermind obeying obey longer no"
+IGNORE_A += " abandon throw disobey never nevermind obeying obey longer no take put look"
 # weaker verbs: orders only when they name the assistant's own instructions
 DROP = any_of(
     "cancel", "drop", "reset", "scrap", "scratch", "dismiss", "delete", "remove", "clear",
@@ -36,10 +37,11 @@ QUALIFIER = any_of(
 DIRECTIVES = any_of(
     "instruction", "prompt", "direction", "directive", "rule", "guideline", "guidance", "task",
     "command", "constraint", "guardrail", "programming", "polic", "restriction", "filter",
-    "training", "context",
+    "training", "context", "brief", "order",
 )  # fmt: skip
 DIRECTIVES_A = "instruction prompt direction directive rule guideline guidance command task"
 DIRECTIVES_A += " constraint guardrail programming policy restriction filter training context"
+DIRECTIVES_A += " brief order"
 AI = any_of(
     "ai", "assistant", "llm", "language model", "chatbot", "bot", "agent", "model", "gpt",
     "chatgpt", "claude", "gemini", "copilot",
@@ -76,6 +78,8 @@ SECRETS = any_of(
     "bank details", "everything the user", "whatever the user", "everything you know", "thread",
     "chat log", "logs", "user s emails", "user s files", "user s documents", "user s data",
     "user s messages", "user s contacts", "user s inbox", "user s address", "user s email",
+    "user s saved", "user s stored", "user s personal", "user s private", "users saved",
+    "saved passwords", "saved addresses", "payment details",
 )  # fmt: skip
 ROUTINE = any_of(
     "files", "documents", "personal data", "personal information", "personal details",
@@ -88,3 +92,30 @@ NOT_AFTER_YOU_ARE_NOW = (  # "you are now logged in" and friends are not a new p
     rf"|using|leaving|entering|following|free{S}to|set|all{S}set|done|finished|up{S}to|booked"
     rf"|checked|verified|authenticated|the{S}owner))"
 )
+LEAK_VERBS = (  # what makes the model show something
+    rf"(?:reveal|show|print|output|repeat|display|tell{S}me|give{S}me|share|leak|dump|disclose"
+    rf"|expose|recite|write{S}(?:out|down)|spell{S}out|list|paste|copy|return|send{S}me|quote"
+    rf"|type{S}out|reproduce|restate|echo|put|include|render|provide|post|what{S}(?:s|is|are"
+    r"|was|were))"
+)
+LEAK_VERBS_A = "reveal show print output repeat display tell give share leak dump disclose expose"
+LEAK_VERBS_A += " recite write spell list paste copy return send quote type reproduce restate"
+LEAK_VERBS_A += " echo put include render provide post what"
+CONFIG_QUALIFIER = (  # words before what the model was set up with
+    "system|initial|original|hidden|secret|internal|developer|pre|first|full|complete|exact"
+    "|entire|underlying|base|core|confidential|starting|configuration|setup|startup|operator"
+    "|whole|actual|current"
+)
+OWN_CONFIG = (  # what the model was set up with, named bare after "your"
+    rf"prompt|instructions|directives|system{S}message|developer{S}message|setup{S}message"
+    rf"|preamble|configuration|programming|context{S}window|initial{S}message"
+)
+SETTERS = (  # who sets a model up
+    r"(?:developer|creator|admin|administrator|operator|system|openai|anthropic|company|owner"
+    r"|deployer|maker)"
+)
+SECRET_OBJECTS = any_of(  # secrets asked for by name
+    "api key", "api token", "access token", "secret key", "private key", "password",
+    "passwords", "credentials", "session token", "auth token", "bearer token", "env vars",
+    "environment variables", "secrets", "ssh key",
+)  # fmt: skip

@@ -5,15 +5,15 @@ invisible characters dropped, look-alikes folded, lower case), cut into words, a
 words and word pairs are hashed (CRC-32, signed) into ``dim`` buckets; the vector is
 scaled to unit length and scored by a linear model. The weights are trained by
 ``train`` and shipped as a versioned JSON artifact (``data/injection_classifier.json``,
-rebuilt by ``benchmarks/train_injection_classifier.py`` from the dev split of the
-labelled set), which also records the training data's sha256, the hyperparameters and
-the decision threshold chosen by cross-validation on dev.
+rebuilt by ``benchmarks/train_injection_classifier.py`` from the dev and tune splits
+of the labelled set), which also records the training data's sha256, the hyperparameters and
+the decision threshold chosen by cross-validation on dev + tune.
 
-What it learned is only as good as that set: 293 synthetic records, whose benign texts
+What it learned is only as good as that set: 492 synthetic records, whose benign texts
 are placed in the same surrounding prose (product notes, meeting minutes) as its
-attacks, so prose alone does not read as an attack. Out of fold on dev it finds 68 % of
-the attacks at a 2.7 % false-positive rate, and it flags 2.4 % of the standard
-library's docstrings, where terse imperative API text ("Continue execution until the
+attacks, so prose alone does not read as an attack. Out of fold it finds 64 % of the
+attacks at a 2.5 % false-positive rate, and it flags 4.0 % of the standard library's
+docstrings, where terse imperative API text ("Continue execution until the
 current function returns") reads like a command to it. ``InjectionDetector``
 therefore lets it weigh only texts its rules found suspicious.
 
