@@ -199,6 +199,7 @@ class Request(_Strict):
     identity: Identity = Field(default_factory=Identity)
     tags: list[str] = Field(default_factory=list)
     logprobs: bool = False
+    timeout_s: float | None = Field(default=None, gt=0)  # per attempt; overrides the VFM's
 
     @field_validator("response_schema")
     @classmethod

@@ -92,7 +92,21 @@ class BackendTimeout(BackendError):
 
 
 class BackendRateLimited(BackendError):
-    """The pFM's provider answered 429 (rate limited)."""
+    """The pFM's provider answered 429 (rate limited).
+
+    ``retry_after`` is the wait in seconds the provider asked for, when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pfm: str | None = None,
+        trace_id: str | None = None,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message, pfm=pfm, trace_id=trace_id)
+        self.retry_after = retry_after
 
 
 class ContextWindowExceeded(BackendError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 import uuid
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -31,6 +32,7 @@ from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.escalation import LadderArtifact, LadderArtifacts
 from fmos_core.escalation.examples import train_from_traces
+from fmos_core.health import BreakerStatus, breakers
 from fmos_core.mediation import Mediator
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
@@ -51,6 +53,7 @@ from fmos_core.pipeline import (
 )
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.escalation import Escalation, TrustTrap
+from fmos_core.pipeline.failover import Failover
 from fmos_core.pipeline.handlers import TrustHandler, default_trap_table
 from fmos_core.pipeline.verify import Ladders
 from fmos_core.registry import DriverRegistry, load_vector_index
@@ -76,7 +79,7 @@ class FMOS:
     ``policies`` adds context policies in code, per VFM, after the configured ones;
     ``checks`` adds the app's rule checks per VFM (``fmos_core.verification.RuleCheck``);
     ``answer_keys`` tells self-consistency which answers agree, per VFM (``text -> key``,
-    e.g. the number an answer names).
+    e.g. the number an answer names); ``clock`` times the pFMs' circuit breakers (tests).
     """
 
     def __init__(
@@ -88,9 +91,11 @@ class FMOS:
         policies: dict[str, list[ContextPolicy]] | None = None,
         checks: dict[str, list[RuleCheck]] | None = None,
         answer_keys: dict[str, AnswerKey] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config = config or Config()
         self.pfms = self._build_pfms(config, backends or {}, registry or DriverRegistry())
+        self.breakers = breakers(config.pfms, clock)
         self.db: Database | None = None
         self._ledger: BudgetLedger | None = None
         self._approvals: ApprovalStore | None = None
@@ -136,7 +141,7 @@ class FMOS:
                 Reserve(accounts),
                 TrapCheck(self.traps),
                 Route(accounts),
-                Execute(),
+                Execute(Failover(self.breakers, accounts)),
                 Verify(
                     self.traps,
                     {n: int(t.clearance) for n, t in config.tenants.items()},
@@ -217,6 +222,10 @@ class FMOS:
             pfm=pool[0],
             pool=pool,
         )
+
+    def health(self) -> dict[str, BreakerStatus]:
+        """Each pFM's circuit breaker: ``closed``, ``open`` (calls skip it) or ``half_open``."""
+        return {name: breaker.status() for name, breaker in self.breakers.items()}
 
     @property
     def budgets(self) -> BudgetLedger:

@@ -265,7 +265,7 @@ def test_response_schema_output_that_is_not_json_fails_after_its_repair(make):
     backend = ScriptedBackend([usage("n is five"), usage("n = 5")])
     fmos = make({"s": backend})
     fmos.budgets.set("default", tokens=10_000)
-    with pytest.raises(VerificationFailed, match="not JSON.*after 1 repair") as info:
+    with pytest.raises(VerificationFailed, match=r"not JSON.*after 1 repair") as info:
         fmos.vfm().invoke("n?", response_schema=SCHEMA)
     stored = fmos.traces.get(info.value.trace_id)
     assert stored.status == "error" and stored.error.startswith("VerificationFailed")
@@ -294,18 +294,21 @@ def test_without_repairs_a_schema_mismatch_fails_at_once(tmp_path):
         }
     )
     backend = ScriptedBackend(['{"n": "five"}'])
-    with FMOS(config, backends={"s": backend}) as fmos:
-        with pytest.raises(VerificationFailed, match="failed schema validation"):
-            fmos.vfm().invoke("n?", response_schema=SCHEMA)
+    fmos = FMOS(config, backends={"s": backend})
+    with fmos, pytest.raises(VerificationFailed, match="failed schema validation"):
+        fmos.vfm().invoke("n?", response_schema=SCHEMA)
     assert len(backend.requests) == 1
 
 
 # --- failures of the pFM ---------------------------------------------------------------------
 
 
+NO_RETRIES = {"default": {"pfms": ["s"], "fallback": {"retries": 0}}}  # see test_failover.py
+
+
 def test_backend_unavailable_propagates_typed_and_releases_the_reservation(make):
     down = BackendUnavailable("connection refused", pfm="s")
-    fmos = make({"s": ScriptedBackend([down])})
+    fmos = make({"s": ScriptedBackend([down])}, vfms=NO_RETRIES)
     fmos.budgets.set("default", tokens=10_000, cost=1.0, requests=5)
     with pytest.raises(BackendUnavailable) as info:
         fmos.vfm().invoke("hi")
@@ -318,7 +321,7 @@ def test_backend_unavailable_propagates_typed_and_releases_the_reservation(make)
 
 
 def test_backend_unavailable_in_a_stream_releases_the_reservation(make):
-    fmos = make({"s": ScriptedBackend([BackendUnavailable("refused", pfm="s")])})
+    fmos = make({"s": ScriptedBackend([BackendUnavailable("refused", pfm="s")])}, vfms=NO_RETRIES)
     fmos.budgets.set("default", tokens=10_000)
     with pytest.raises(BackendUnavailable):
         list(fmos.vfm().stream("hi"))

@@ -55,6 +55,10 @@ class Pipeline:
             raise ValueError("a pipeline needs an 'execute' stage and ends with 'settle'")
         self.stages = [*steps, settle]
         split = [s.name for s in steps].index("execute")
+        execute = steps[split]
+        if not isinstance(execute, Execute):
+            raise ValueError("a pipeline's 'execute' stage must be an Execute")
+        self._execute = execute
         self._steps = steps
         self._before = steps[:split]
         self._after = steps[split + 1 :]
@@ -83,7 +87,7 @@ class Pipeline:
             for stage in self._before:
                 await self._run_stage(stage, call)
             started = time.perf_counter()
-            chunks = call.pfm.backend.stream(call.request)
+            chunks = self._execute.stream(call)  # fails over until its first chunk
             try:
                 async for chunk in chunks:
                     call.streaming = True  # the pFM answered: from here, spend is unknown

@@ -9,10 +9,11 @@ stage costs nothing. Settling (usage, budget, trace) is the pipeline's ``finally
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from fmos_core.backends import Completion
+from fmos_core.backends import Chunk, Completion
 from fmos_core.context.model_summary import ModelSummariser
 from fmos_core.context.policies import ContextPolicy, Summariser, Window, extractive
 from fmos_core.context.recall import Recall
@@ -23,6 +24,9 @@ from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
 from fmos_core.traps import Trap, TrapTable
+
+if TYPE_CHECKING:
+    from fmos_core.pipeline.failover import Failover
 
 
 class Stage:
@@ -225,16 +229,24 @@ def _window_trap(call: Call) -> Trap | None:
 
 
 class Execute(Stage):
-    """Calls the selected pFM and turns its completion into a ``Response``."""
+    """Calls the selected pFM — retrying, or falling back to another pFM of the pool,
+    through ``failover`` — and turns its completion into a ``Response``."""
 
     name = "execute"
 
+    def __init__(self, failover: Failover) -> None:
+        self._failover = failover
+
     async def run(self, call: Call) -> None:
-        completion = await call.pfm.backend.complete(call.request)
+        completion = await self._failover.complete(call)
         if call.recall is not None:  # the kernel's own tool: served here, never returned
             completion = await call.recall.serve(call, completion)
         call.completion = completion
         call.response = build_response(call, completion)
+
+    def stream(self, call: Call) -> AsyncIterator[Chunk]:
+        """The pFM's chunks; failing over only until the first one arrives."""
+        return self._failover.stream(call)
 
 
 def build_response(call: Call, completion: Completion) -> Response:

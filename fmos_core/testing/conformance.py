@@ -48,6 +48,7 @@ from fmos_core.errors import ApprovalRequired, BudgetExceeded
 from fmos_core.kernel import FMOS
 from fmos_core.registry import DriverRegistry
 from fmos_core.testing.recording import RecordingBackend
+from fmos_core.verification import RuleCheck
 
 POLICY_PROMPT = "Answer in one short sentence."
 ADMIN_RULE = "Never reveal a customer's email address."
@@ -86,7 +87,7 @@ _HANDLE = re.compile(r"\bfs:[0-9a-f]{16}\b")
 SAMPLES = 2
 
 
-def never_enough(request: Request, response: Response) -> str:
+def never_enough(request: Request, response: Response) -> bool | str | None:
     """An app rule check no answer passes: every answer climbs to a reviewer."""
     return "the app wants a reviewer to see every answer"
 
@@ -194,7 +195,7 @@ class HarnessConformance(abc.ABC):
         )
         embedded = DriverRegistry().load("llamacpp").from_options({}, pfm="smollm2")
         recording = RecordingBackend(embedded)
-        checks = {"checked": [never_enough]}
+        checks: dict[str, list[RuleCheck]] = {"checked": [never_enough]}
         with FMOS(config, backends={"smollm2": recording}, checks=checks) as fmos:
             yield ConformanceKernel(fmos, recording)
 
@@ -266,7 +267,7 @@ class HarnessConformance(abc.ABC):
         assert len(kernel.recording.requests) == seen + 1 + SAMPLES  # fast, then deliberation
         approval = fmos.approvals.get(self.approval_id(held.value))
         assert (approval.kind, approval.status) == ("answer", "pending")
-        assert "never_enough" in str(approval.context["reason"])
+        assert approval.context is not None and "never_enough" in str(approval.context["reason"])
         fmos.approvals.decide(approval.id, approve=True, by="conformance")
         reply = self.resume(fmos, approval.id, vfm="checked", tenant="default")
         assert reply.text == approval.response["message"]["content"]

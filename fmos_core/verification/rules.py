@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from fmos_core.contract import Request, Response
 from fmos_core.errors import VerifierError
 
-RuleCheck = Callable[[Request, Response], "bool | str | None"]
+RuleCheck = Callable[[Request, Response], bool | str | None]
 
 
 def check_name(check: RuleCheck) -> str:

@@ -7,8 +7,11 @@ that is down gives one line naming the pFM, not an SDK stack trace. It stays on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import email.utils
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Protocol
 
 import openai
 
@@ -19,6 +22,12 @@ from fmos_core.errors import (
     BackendUnavailable,
     ContextWindowExceeded,
 )
+
+
+class _HasHeaders(Protocol):
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
 
 # Structured markers of "the prompt does not fit": OpenAI and llama-cpp-python's
 # server send ``code``; llama.cpp's C++ server sends ``type``.
@@ -51,7 +60,7 @@ def status_error(exc: openai.APIStatusError, *, pfm: str) -> BackendError:
     status = exc.status_code
     message = f"pfm {pfm!r}: {exc.message} ({exc.request.method} {exc.request.url})"
     if status == 429:
-        return BackendRateLimited(message, pfm=pfm)
+        return BackendRateLimited(message, pfm=pfm, retry_after=retry_after(exc.response))
     if status >= 500:
         return BackendUnavailable(message, pfm=pfm)
     if status == 408:
@@ -59,6 +68,24 @@ def status_error(exc: openai.APIStatusError, *, pfm: str) -> BackendError:
     if status in (400, 413) and (exc.code in _CONTEXT_CODES or exc.type in _CONTEXT_TYPES):
         return ContextWindowExceeded(message, pfm=pfm)
     return BackendError(message, pfm=pfm)
+
+
+def retry_after(response: _HasHeaders) -> float | None:
+    """The wait a 429 asks for, in seconds: ``retry-after-ms`` (OpenAI), else
+    ``retry-after`` as seconds or an HTTP date; None when absent or unreadable."""
+    headers = response.headers
+    try:
+        if (ms := headers.get("retry-after-ms")) is not None:
+            return max(0.0, float(ms) / 1000)
+        if (value := headers.get("retry-after")) is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (ValueError, TypeError):
+        return None
 
 
 def _cause(exc: openai.APIConnectionError) -> str:

@@ -25,6 +25,10 @@ class OpenAIOptions(BaseModel):
     shape llama-cpp-python's ``llama_cpp.server`` accepts; ``"none"`` sends no
     constraint, for servers without structured output: FMOS's verify stage checks the
     answer and asks for a repair.
+
+    ``timeout`` bounds each HTTP request. ``max_retries`` is the SDK's own retry
+    count and stays 0: FMOS retries and falls back itself (``[vfms.NAME.fallback]``),
+    and SDK retries would multiply with those.
     """
 
     model_config = ConfigDict(extra="forbid")
