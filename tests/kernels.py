@@ -1,13 +1,16 @@
-"""Shared helpers for the pipeline tests: a streaming scripted pFM, usage and store checks."""
+"""Shared helpers for the tests: a streaming scripted pFM, usage and store checks, the CLI."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from fmos_core import FMOS, Chunk, Completion, Request
+from fmos_core.cli import main
 from fmos_core.store import schema
 from fmos_core.testing import ScriptedBackend
 
@@ -60,3 +63,14 @@ def assert_settled(fmos: FMOS, tenant: str, *, tokens: int, requests: int) -> No
     assert (status.tokens_used, status.requests_used) == (tokens, requests)
     assert (status.tokens_reserved, status.requests_reserved, status.cost_reserved) == (0, 0, 0)
     assert reservation_rows(fmos) == 0
+
+
+def run_cli(capsys: pytest.CaptureFixture[Any], *args: str) -> tuple[int, Any, Any]:
+    """Run ``fmos ARGS…`` in-process as the console script does: (exit code, out, err)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -9,10 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from kernels import run_cli as run
 from sqlalchemy import event, func, select
 
 from fmos_core import memory
-from fmos_core.cli import main
 from fmos_core.errors import BadRequest, UnknownRecord
 from fmos_core.memory import AgentFS, GrepMatch
 from fmos_core.store import Database, schema
@@ -376,16 +376,6 @@ def cli_fs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgentFS:
     config.write_text(f'[state]\nurl = "{url}"\n')
     monkeypatch.setenv("FMOS_CONFIG", str(config))
     return AgentFS(Database(url))
-
-
-def run(capsys: pytest.CaptureFixture[bytes], *args: str) -> tuple[int, bytes, bytes]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_cli_ls_cat_grep(cli_fs: AgentFS, capsysbinary: pytest.CaptureFixture[bytes]) -> None:

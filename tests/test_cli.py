@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from kernels import run_cli as run
 
-from fmos_core.cli import main
 from fmos_core.store import ApprovalStore, Database
 
 
@@ -36,16 +36,6 @@ clearance = "write"
     )
     monkeypatch.setenv("FMOS_CONFIG", str(path))
     return path
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_chat_json_prints_the_response(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,11 +7,10 @@ import json
 import math
 
 import pytest
-from kernels import usage
+from kernels import run_cli, usage
 
 from fmos_core import FMOS, BadRequest, Config, ConfigError, UnknownRecord
 from fmos_core.backends import Completion
-from fmos_core.cli import main
 from fmos_core.config import VerifyConfig
 from fmos_core.escalation import (
     Example,
@@ -168,13 +167,7 @@ def test_the_cli_trains_and_lists_versions(tmp_path, monkeypatch, capsys):
             fmos.feedback(response.trace_id, float(i % 2))
 
     def run(*args: str) -> tuple[int, str, str]:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
+        return run_cli(capsys, *args)
 
     code, out, _ = run("ladder", "train", "--json")
     assert code == 0 and json.loads(out)["version"] == 1 and json.loads(out)["beats_rules"]

@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+from kernels import run_cli
 from sqlalchemy import delete, update
 
 from fmos_core import (
@@ -28,7 +29,6 @@ from fmos_core import (
     UnknownRecord,
 )
 from fmos_core.agent import Tool, run_agent
-from fmos_core.cli import main
 from fmos_core.profiles import CapabilityProfile
 from fmos_core.store import schema
 from fmos_core.store.audit import AuditLog
@@ -264,16 +264,6 @@ def test_one_approval_cannot_pass_the_gate_twice_through_a_duplicate_tool(kernel
     with pytest.raises(BadRequest, match="2 tools are named 'transfer_funds'"):
         asyncio.run(gate("default", call, [harmless, TRANSFER], identity=ACME))
     assert fmos.approvals.get(held.value.approval_id).status == "approved"  # still unused
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_cli_reports_an_unknown_id_and_shows_hostile_text_inertly(

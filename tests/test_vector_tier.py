@@ -20,8 +20,8 @@ from chromadb.config import Settings
 from fmos_chroma import ChromaIndex, SentenceEmbedder
 from fmos_chroma._embedder import resolve_model_dir
 from fmos_chroma._index import collection_name
+from kernels import run_cli as run
 
-from fmos_core.cli import main
 from fmos_core.errors import BadRequest, ConfigError
 from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.memory.vector import VectorItem
@@ -353,16 +353,6 @@ pfms = ["echo"]
 """
     )
     return path
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def stored(fmos_home: Path, embedder: SentenceEmbedder) -> ChromaIndex:
