@@ -43,7 +43,6 @@ record's id, source and split; benign placement draws from its own seed
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -99,6 +98,7 @@ from injection_texts import (
     TOOL_COERCION,
 )
 from injection_tune import tune_records
+from jsonl_file import write_or_check
 
 SEED = 20251125
 CONTEXT_SEED = SEED + 1  # drives where benign records are placed (``place_benign``)
@@ -327,25 +327,9 @@ def build() -> list[dict[str, object]]:
     return records
 
 
-def render(records: list[dict[str, object]]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
-    args = parser.parse_args()
-    content = render(build())
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != content:
-            print(f"{args.out} is stale: run {Path(__file__).name}", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(content, encoding="utf-8")
-    print(f"wrote {len(content.splitlines())} records to {args.out}")
-    return 0
+    about = __doc__.split("\n\n")[0]
+    return write_or_check(build(), out=OUT, generator=Path(__file__).name, about=about)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ Deterministic: one ``random.Random(SEED)`` drives every choice.
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import random
 import re
 import sys
@@ -176,25 +174,11 @@ def build() -> list[dict[str, object]]:
     return records
 
 
-def render(records: list[dict[str, object]]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
-    args = parser.parse_args()
-    content = render(build())
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != content:
-            print(f"{args.out} is stale: run {Path(__file__).name}", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(content, encoding="utf-8")
-    print(f"wrote {len(content.splitlines())} records to {args.out}")
-    return 0
+    from jsonl_file import write_or_check  # beside this script
+
+    about = __doc__.split("\n\n")[0]
+    return write_or_check(build(), out=OUT, generator=Path(__file__).name, about=about)
 
 
 if __name__ == "__main__":
