@@ -108,6 +108,8 @@ async def bench_async(url: str, fast: FMOS, full: FMOS, calls: int) -> dict[str,
         if i >= WARMUP:
             results[name].append((time.perf_counter() - started) * 1000)
     await client.close()
+    await fast.aclose()  # the drivers' HTTP clients belong to this loop: close them in it
+    await full.aclose()
     return results
 
 
