@@ -123,6 +123,18 @@ class VerifyConfig(_Strict):
     deliberate_tags: list[str] = Field(default_factory=lambda: ["deliberate", "high_stakes"])
 
 
+class CacheConfig(_Strict):
+    """The response caches of a VFM (``[vfms.X.cache]``), off by default.
+
+    ``exact``: serve a stored answer to a request identical in everything that shapes
+    the output (deterministic, non-streaming requests only; see ``fmos_core.cache``),
+    for ``ttl_s`` seconds after it was stored.
+    """
+
+    exact: bool = False
+    ttl_s: float = Field(default=3600.0, gt=0)
+
+
 class VFMConfig(_Strict):
     """A virtual model: an ordered pool of pFMs (first = preferred) and its policy."""
 
@@ -136,6 +148,7 @@ class VFMConfig(_Strict):
     trust: TrustConfig = Field(default_factory=TrustConfig)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
     fallback: FallbackConfig = Field(default_factory=FallbackConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
 
     @model_validator(mode="after")
     def _check_fallback_order(self) -> VFMConfig:

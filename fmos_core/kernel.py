@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from fmos_core._sync import SyncBridge
 from fmos_core.backends import Backend
+from fmos_core.cache import ExactCache
 from fmos_core.config import Config, TenantConfig, explain, fmos_home
 from fmos_core.context.knowledge import MemoryRecall
 from fmos_core.context.model_summary import ModelSummariser
@@ -52,6 +53,7 @@ from fmos_core.pipeline import (
     Verify,
 )
 from fmos_core.pipeline.accounts import Accounts
+from fmos_core.pipeline.cache import Cache, CacheStore
 from fmos_core.pipeline.escalation import Escalation, TrustTrap
 from fmos_core.pipeline.failover import Failover
 from fmos_core.pipeline.handlers import TrustHandler, default_trap_table
@@ -100,9 +102,11 @@ class FMOS:
         self._ledger: BudgetLedger | None = None
         self._approvals: ApprovalStore | None = None
         self._writer: StateWriter | None = None
+        self._cache: ExactCache | None = None
         accounts: Accounts | None = None
         if config.state.enabled:
             self.db = Database(config.state.resolved_url())
+            self._cache = ExactCache(self.db)
             self._ledger = BudgetLedger(self.db)
             self._approvals = ApprovalStore(self.db)
             self._writer = StateWriter(self.db)
@@ -127,6 +131,7 @@ class FMOS:
             recall = MemoryRecall(AgentFS(self.db), accounts, index=vectors)
             self.traps.add_detector(recall.detect)
             self.traps.register("knowledge", recall)
+        caching = any(v.cache.exact for v in config.vfms.values())
         self.pipeline = Pipeline(
             [
                 Admit(frozenset(config.tenants)),
@@ -138,6 +143,7 @@ class FMOS:
                     dict(config.tenants),
                     {name: v.trust for name, v in config.vfms.items()},
                 ),
+                Cache(self._cache, caching),
                 Reserve(accounts),
                 TrapCheck(self.traps),
                 Route(accounts),
@@ -150,6 +156,7 @@ class FMOS:
                     checks=checks,
                     ladders=self.ladders,
                 ),
+                CacheStore(self._cache, caching),
                 Settle(accounts, traces),
             ],
             timed=traces is not None,
@@ -242,6 +249,12 @@ class FMOS:
     def fs(self) -> AgentFS:
         """The agent filesystem tier: files, state, tool-call log, snapshots per session."""
         return AgentFS(_need(self.db, "the agent filesystem"))
+
+    @property
+    def response_cache(self) -> ExactCache:
+        """The exact response cache (``[vfms.X.cache] exact``): ``invalidate`` it by
+        tenant and/or VFM."""
+        return _need(self._cache, "the response cache")
 
     @property
     def approvals(self) -> ApprovalStore:

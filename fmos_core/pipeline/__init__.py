@@ -1,5 +1,6 @@
 """The request pipeline: a call's state, its stages, trap handlers and the runner."""
 
+from fmos_core.pipeline.cache import Cache, CacheStore
 from fmos_core.pipeline.call import PFM, Call
 from fmos_core.pipeline.guard import Guard, GuardrailResult, Guardrails
 from fmos_core.pipeline.route import Route
@@ -18,6 +19,8 @@ from fmos_core.pipeline.verify import Ladders, Verify
 __all__ = [
     "PFM",
     "Admit",
+    "Cache",
+    "CacheStore",
     "Call",
     "Context",
     "Execute",

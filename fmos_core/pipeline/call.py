@@ -78,6 +78,9 @@ class Call:
     verify_spend: Spend = field(default_factory=Spend)  # part of side_*: repairs, the ladder
     error: BaseException | None = None  # how the call ended, for the settle stage
     streaming: bool = False  # the pFM began streaming: spend is unknown until it ends
+    wants_stream: bool = False  # the caller asked for a stream (set by Pipeline.stream)
+    cache_key: str | None = None  # set when the answer may be stored in the exact cache
+    served: bool = False  # answered without a pFM (a cache hit): the runner skips the rest
     _counted: dict[str, tuple[Request, int]] = field(default_factory=dict)
 
     def prompt_tokens(self, pfm: PFM) -> int:

@@ -1,11 +1,13 @@
 """The pipeline: stages in explicit order, then settle — for calls and streams.
 
 The stages before ``settle`` run in order; ``settle`` always runs last, whether the
-call succeeded or failed (it is given ``call.error``).
+call succeeded or failed (it is given ``call.error``). A stage that answers the call
+itself (the exact cache on a hit) sets ``call.served``: the stages after it are skipped.
 
 Example:
-    >>> [s.name for s in Pipeline.default_order]
-    ['admit', 'context', 'guard', 'reserve', 'trap_check', 'route', 'execute', 'verify', 'settle']
+    >>> [s.name for s in Pipeline.default_order]  # doctest: +NORMALIZE_WHITESPACE
+    ['admit', 'context', 'guard', 'cache', 'reserve', 'trap_check', 'route', 'execute',
+     'verify', 'cache_store', 'settle']
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import ClassVar
 
 from fmos_core.backends import Completion
 from fmos_core.contract import Response, StreamEvent
+from fmos_core.pipeline.cache import Cache, CacheStore
 from fmos_core.pipeline.call import Call
 from fmos_core.pipeline.guard import Guard
 from fmos_core.pipeline.route import Route
@@ -40,11 +43,13 @@ class Pipeline:
         Admit,
         Context,
         Guard,
+        Cache,
         Reserve,
         TrapCheck,
         Route,
         Execute,
         Verify,
+        CacheStore,
         Settle,
     )
 
@@ -71,6 +76,8 @@ class Pipeline:
         try:
             for stage in self._steps:
                 await self._run_stage(stage, call)
+                if call.served:
+                    break
             assert call.response is not None
             return call.response
         except BaseException as exc:
@@ -83,6 +90,7 @@ class Pipeline:
     async def stream(self, call: Call) -> AsyncGenerator[StreamEvent, None]:
         """Like ``run``, but yields text deltas as the pFM produces them, then the response."""
         error: BaseException | None = None
+        call.wants_stream = True  # the cache stays out of streams
         try:
             for stage in self._before:
                 await self._run_stage(stage, call)

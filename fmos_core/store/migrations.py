@@ -60,12 +60,17 @@ def _add_trace_signals(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE {schema.traces.name} ADD COLUMN signals JSON"))
 
 
+def _create_response_cache(conn: Connection) -> None:
+    schema.response_cache.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_traces_budgets_approvals", _create_v1_tables),
     ("0002_key_value", _create_kv),
     ("0003_agent_filesystem", _create_agent_filesystem),
     ("0004_trust", _create_trust),
     ("0005_trace_signals", _add_trace_signals),
+    ("0006_response_cache", _create_response_cache),
 ]
 
 

@@ -235,3 +235,15 @@ fs_snapshot_state = Table(
     Column("key", String(500), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# migration 0006: the exact response cache, per tenant (fmos_core.cache)
+response_cache = Table(
+    "response_cache",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("vfm", String(200), nullable=False, index=True),
+    Column("response", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
