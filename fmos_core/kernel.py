@@ -123,7 +123,8 @@ class FMOS:
         checks = _known_vfms(checks or {}, config, "checks")
         approval = TrustHandler(self._approvals)
         keys = _known_vfms(answer_keys or {}, config, "answer_keys")
-        escalation = Escalation(accounts, self.pfms, checks, approval, keys)
+        failover = Failover(self.breakers, accounts)
+        escalation = Escalation(accounts, self.pfms, checks, approval, keys, failover)
         self.traps.register("trust", TrustTrap(approval, escalation))
         self.ladders = Ladders(LadderArtifacts(fmos_home() / "artifacts" / "ladder"))
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
@@ -136,7 +137,7 @@ class FMOS:
             [
                 Admit(frozenset(config.tenants)),
                 self._context_stage(
-                    config, _known_vfms(policies or {}, config, "policies"), accounts
+                    config, _known_vfms(policies or {}, config, "policies"), accounts, failover
                 ),
                 Guard(
                     Guardrails(),
@@ -147,7 +148,7 @@ class FMOS:
                 Reserve(accounts),
                 TrapCheck(self.traps),
                 Route(accounts),
-                Execute(Failover(self.breakers, accounts)),
+                Execute(failover),
                 Verify(
                     self.traps,
                     {n: int(t.clearance) for n, t in config.tenants.items()},
@@ -155,6 +156,7 @@ class FMOS:
                     accounts=accounts,
                     checks=checks,
                     ladders=self.ladders,
+                    failover=failover,
                 ),
                 CacheStore(self._cache, caching),
                 Settle(accounts, traces),
@@ -166,7 +168,11 @@ class FMOS:
         self.mediator = Mediator(self)
 
     def _context_stage(
-        self, config: Config, policies: dict[str, list[ContextPolicy]], accounts: Accounts | None
+        self,
+        config: Config,
+        policies: dict[str, list[ContextPolicy]],
+        accounts: Accounts | None,
+        failover: Failover,
     ) -> Context:
         fs = AgentFS(self.db) if self.db is not None else None
         return Context(
@@ -181,7 +187,7 @@ class FMOS:
                 for n, v in config.vfms.items()
                 if v.summariser == "model"
             },
-            recall=Recall(fs, accounts) if fs is not None else None,
+            recall=Recall(fs, accounts, failover=failover) if fs is not None else None,
             indexer=self.indexer,
         )
 

@@ -232,7 +232,7 @@ def test_a_verifier_that_says_no_sends_the_answer_to_deliberation_judged_by_it(t
 
 def test_a_verifier_pfm_that_fails_is_a_verifier_error(tmp_path):
     main = ScriptedBackend([usage("Paris")])
-    judge = ScriptedBackend([BackendUnavailable("connection refused", pfm="judge")])
+    judge = ScriptedBackend([BackendUnavailable("connection refused", pfm="judge")] * 3)
     fmos = kernel(tmp_path, {"s": main, "judge": judge}, verify={"verifier_pfm": "judge"})
     with fmos, pytest.raises(VerifierError, match="verifier pFM 'judge' failed") as info:
         fmos.vfm().invoke("Capital of France?", tags=["verify"])

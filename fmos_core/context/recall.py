@@ -28,6 +28,7 @@ from fmos_core.memory import AgentFS
 if TYPE_CHECKING:
     from fmos_core.pipeline.accounts import Accounts
     from fmos_core.pipeline.call import Call
+    from fmos_core.pipeline.failover import Failover
 
 RECALL = "recall"
 _HANDLE = re.compile(r"\bfs:[0-9a-f]{16}\b")
@@ -73,9 +74,11 @@ class Recall:
         *,
         max_bytes: int = 4000,
         max_rounds: int = 2,
+        failover: Failover | None = None,
     ) -> None:
         self._fs = fs
         self._accounts = accounts
+        self._failover = failover
         self.max_bytes = max_bytes
         self.max_rounds = max_rounds
 
@@ -122,7 +125,10 @@ class Recall:
             )
             call.completion = spent  # charged if the next round cannot be reserved
             self._reserve_round(call)
-            completion = await call.pfm.backend.complete(call.request)
+            if self._failover is not None:  # a round stays on the pFM that asked for it
+                completion = await self._failover.side(call, call.pfm, call.request)
+            else:
+                completion = await call.pfm.backend.complete(call.request)
         return _add(spent, completion)
 
     def _fit(self, call: Call, results: list[Message]) -> list[Message]:

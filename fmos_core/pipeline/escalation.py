@@ -27,6 +27,7 @@ from fmos_core.errors import BackendError, VerificationFailed, VerifierError
 from fmos_core.escalation import Decision, Signals
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import PFM, Call
+from fmos_core.pipeline.failover import Failover
 from fmos_core.pipeline.handlers import TrustHandler
 from fmos_core.pipeline.stages import build_response
 from fmos_core.traps import Trap
@@ -66,15 +67,23 @@ class LadderRecord:
 
 
 async def side_call(
-    call: Call, pfm: PFM, request: Request, accounts: Accounts | None
+    call: Call,
+    pfm: PFM,
+    request: Request,
+    accounts: Accounts | None,
+    failover: Failover | None = None,
 ) -> Completion:
-    """Run ``request`` on ``pfm`` for ``call``: reserved first, charged with the call."""
+    """Run ``request`` on ``pfm`` for ``call``: reserved first, charged with the call,
+    retried on transient errors through ``failover`` when given."""
     if accounts is not None and call.reservation is not None:
         tokens, cost = pfm.estimate(request)
         extra = accounts.reserve(request.identity.tenant, tokens=tokens, cost=cost)
         if extra is not None:
             call.extra_reservations.append(extra)
-    completion = await pfm.backend.complete(request)
+    if failover is not None:
+        completion = await failover.side(call, pfm, request)
+    else:
+        completion = await pfm.backend.complete(request)
     charge(call, pfm, completion)
     if call.ladder is not None:
         call.ladder.extra_calls += 1
@@ -148,12 +157,14 @@ class Escalation:
         checks: dict[str, list[RuleCheck]],
         approval: TrustHandler,
         answer_keys: dict[str, AnswerKey] | None = None,
+        failover: Failover | None = None,
     ) -> None:
         self._accounts = accounts
         self._pfms = pfms
         self._checks = checks
         self._answer_keys = answer_keys or {}
         self._approval = approval
+        self._failover = failover
 
     async def __call__(self, trap: Trap, call: Call) -> str:
         assert call.ladder is not None and call.completion is not None
@@ -204,7 +215,7 @@ class Escalation:
         assert name is not None
         request = judge_request(call.request, completion.content or _tools_text(completion))
         try:
-            reply = await side_call(call, self._pfms[name], request, self._accounts)
+            reply = await side_call(call, self._pfms[name], request, self._accounts, self._failover)
         except BackendError as exc:
             raise VerifierError(
                 f"verifier pFM {name!r} failed ({exc}); the answer is withheld — fix the "
@@ -298,7 +309,7 @@ class Escalation:
         )
         # samples are compared, not scored: no logprobs (a cheaper model instance)
         request = call.request.model_copy(update={"sampling": sampling, "logprobs": False})
-        sample = await side_call(call, pfm, request, self._accounts)
+        sample = await side_call(call, pfm, request, self._accounts, self._failover)
         if own:
             call.ladder.samples.append(sample)
         return sample

@@ -9,7 +9,9 @@ schema, logprobs) and whose window fits. The reservation follows the call
 (``retry:a:BackendTimeout``, ``fallback:a->b:BackendUnavailable``,
 ``fallback:a->b:breaker_open``), and each failed attempt is a span (``attempt``).
 Any other error ends the call at once. A stream fails over only until the pFM's
-first chunk: what the caller may have seen is never asked for twice.
+first chunk: what the caller may have seen is never asked for twice. Calls made on
+a call's behalf (``side``: verifiers, samples, recall rounds) are retried the same
+way but stay on the pFM they were sent to.
 
 When every pFM failed, the last error is raised with its type, its message listing
 what was tried.
@@ -27,6 +29,7 @@ from typing import TypeVar
 
 from fmos_core.backends import Chunk, Completion
 from fmos_core.config import FallbackConfig
+from fmos_core.contract import Request
 from fmos_core.errors import (
     BackendError,
     BackendTimeout,
@@ -137,6 +140,33 @@ class Failover:
                 yield chunk
         finally:
             await _aclose(chunks)
+
+    async def side(self, call: Call, pfm: PFM, request: Request) -> Completion:
+        """``request`` on ``pfm`` on ``call``'s behalf (a verifier's verdict, a sample, a
+        recall round): retried on transient errors within the call's timeout like the
+        call itself, skipped while ``pfm``'s breaker is open, never moved to another pFM
+        (the caller chose that pFM for a reason)."""
+        run = _Run(call)
+        breaker = self._breakers.get(pfm.name)
+        if breaker is not None and not breaker.allow():
+            raise BackendUnavailable(
+                f"pfm {pfm.name!r} is resting after repeated failures (its circuit breaker "
+                "is open); wait for the cool-down (fmos.health()) or name another pFM",
+                pfm=pfm.name,
+            )
+
+        async def attempt(call: Call, pfm: PFM, deadline: Deadline) -> Completion:
+            return await deadline.run(pfm.backend.complete(request), pfm)
+
+        try:
+            outcome = await self._on(call, pfm, breaker, attempt, run)
+        except BaseException:
+            if breaker is not None:
+                breaker.release()
+            raise
+        if isinstance(outcome, _Failed):
+            raise _exhausted(call, run)
+        return outcome
 
     async def _serve(self, call: Call, attempt: Attempt[_T]) -> _T:
         run = _Run(call)

@@ -16,6 +16,7 @@ from fmos_core.escalation import Ladder, LadderArtifacts, RuleLadder, Signals, l
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
 from fmos_core.pipeline.escalation import LadderRecord, replace_answer, side_call, with_spend
+from fmos_core.pipeline.failover import Failover
 from fmos_core.pipeline.privacy import redact_response
 from fmos_core.pipeline.stages import Stage
 from fmos_core.store.pins import ToolPins, definition
@@ -65,6 +66,7 @@ class Verify(Stage):
         accounts: Accounts | None = None,
         checks: dict[str, list[RuleCheck]] | None = None,
         ladders: Ladders | None = None,
+        failover: Failover | None = None,
     ) -> None:
         self._table = table
         self._clearance = clearance
@@ -72,6 +74,7 @@ class Verify(Stage):
         self._accounts = accounts
         self._checks = checks or {}
         self._ladders = ladders
+        self._failover = failover
 
     async def run(self, call: Call) -> None:
         completion = call.completion
@@ -104,7 +107,7 @@ class Verify(Stage):
                 repair_message(problem, schema),
             ]
             request = call.request.model_copy(update={"messages": asked})
-            repaired = await side_call(call, call.pfm, request, self._accounts)
+            repaired = await side_call(call, call.pfm, request, self._accounts, self._failover)
             replace_answer(call, call.pfm, repaired)
 
     async def _check_tools(self, call: Call) -> None:
