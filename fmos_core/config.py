@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from fmos_core.context.config import PolicySpec
-from fmos_core.contract import Privilege
+from fmos_core.contract import Privilege, ReasoningLevel
 from fmos_core.errors import ConfigError
 
 DEFAULT_PFM = "smollm2"
@@ -128,11 +128,89 @@ class CacheConfig(_Strict):
 
     ``exact``: serve a stored answer to a request identical in everything that shapes
     the output (deterministic, non-streaming requests only; see ``fmos_core.cache``),
-    for ``ttl_s`` seconds after it was stored.
+    for ``ttl_s`` seconds after it was stored. ``semantic``: also serve the answer of a
+    question worded differently — requests tagged one of ``semantic_tags`` (every
+    request when empty) whose question embeds (``embedder``) within cosine similarity
+    ``threshold`` of a stored one and states the same literal facts; at most
+    ``max_entries`` answers per scope, the oldest evicted.
     """
 
     exact: bool = False
     ttl_s: float = Field(default=3600.0, gt=0)
+    semantic: bool = False
+    threshold: float = Field(default=0.9, gt=0, le=1)
+    embedder: str = "minilm"
+    semantic_tags: list[str] = Field(default_factory=lambda: ["cacheable"])
+    max_entries: int = Field(default=500, ge=1, le=100_000)
+
+
+ConcreteLevel = ReasoningLevel | Annotated[int, Field(ge=1)]
+
+
+def _all_levels() -> list[ConcreteLevel]:
+    return ["off", "low", "medium", "high"]
+
+
+class ReasoningConfig(_Strict):
+    """The reasoning level of a VFM's ``"auto"`` requests (``[vfms.X.reasoning]``).
+
+    ``"auto"`` becomes the tuned level of the request's first tag that has one (with
+    ``tune``, from the newest policy ``fmos reasoning tune`` wrote), else ``default``.
+    With ``tune``, a share ``explore`` of those calls tries another of ``levels``
+    (chosen by a stable hash of the session and prompt, so runs repeat). Tuning scores
+    each level by success minus ``token_weight`` × tokens (the price of one token
+    against one success) and writes a tag's level after ``min_calls`` scored calls.
+    """
+
+    default: ConcreteLevel = "off"
+    tune: bool = False
+    levels: list[ConcreteLevel] = Field(default_factory=_all_levels, min_length=1)
+    explore: float = Field(default=0.1, ge=0, le=1)
+    token_weight: float = Field(default=0.001, ge=0)
+    min_calls: int = Field(default=20, ge=1)
+
+
+ROUTE_CHOICES = ("cheapest", "most_capable")
+
+
+class RouteRule(_Strict):
+    """One routing rule: when every condition it sets holds, ``prefer`` a pFM.
+
+    Conditions (unset ones always hold): ``tags`` — the request carries any of them;
+    ``capability`` — the request needs it (``tools``, ``json_schema``, ``logprobs``);
+    ``min_prompt_tokens`` / ``max_prompt_tokens`` — the prompt's length; ``budget_below``
+    — the tenant's tightest budget has less than this share left; ``tenants`` — the
+    caller's tenant is one of them. ``prefer`` names a pFM of the VFM's pool, or
+    ``cheapest`` / ``most_capable`` (the highest-priced) among those that can serve.
+    """
+
+    tags: list[str] = Field(default_factory=list)
+    capability: Literal["tools", "json_schema", "logprobs"] | None = None
+    min_prompt_tokens: int | None = Field(default=None, ge=0)
+    max_prompt_tokens: int | None = Field(default=None, ge=0)
+    budget_below: float | None = Field(default=None, gt=0, le=1)
+    tenants: list[str] = Field(default_factory=list)
+    prefer: str
+
+
+class RoutingConfig(_Strict):
+    """How a VFM picks the pFM of each call (``[vfms.X.routing]``); see
+    ``fmos_core.routing``. ``rules`` are tried in order, the first that matches and
+    whose pFM can serve decides; none: the pool's first pFM that can serve.
+    ``explore``: this share of calls (by a hash of the trace id) goes to a pFM drawn
+    uniformly among those that can serve, so traces hold every pFM's outcomes to learn
+    from. ``learned``: use the newest router artifact that beat the rules on held-out
+    traces (``FMOS.train_router``) in the rules' place, else the rules.
+    """
+
+    rules: list[RouteRule] = Field(default_factory=list)
+    explore: float = Field(default=0.0, ge=0, le=1)
+    learned: bool = False
+
+    @property
+    def configured(self) -> bool:
+        """Whether anything beyond the default (keep the first capable pFM) is asked."""
+        return bool(self.rules) or self.explore > 0 or self.learned
 
 
 class VFMConfig(_Strict):
@@ -149,6 +227,19 @@ class VFMConfig(_Strict):
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
     fallback: FallbackConfig = Field(default_factory=FallbackConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    reasoning: ReasoningConfig = Field(default_factory=ReasoningConfig)
+
+    @model_validator(mode="after")
+    def _check_routing(self) -> VFMConfig:
+        for i, rule in enumerate(self.routing.rules):
+            if rule.prefer not in ROUTE_CHOICES and rule.prefer not in self.pfms:
+                raise ValueError(
+                    f"routing.rules[{i}].prefer names {rule.prefer!r}, which is not in this "
+                    f"VFM's pfms ({', '.join(map(repr, self.pfms))}); add it to pfms or "
+                    f"prefer one of them, {ROUTE_CHOICES[0]!r} or {ROUTE_CHOICES[1]!r}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _check_fallback_order(self) -> VFMConfig:
@@ -239,7 +330,9 @@ class Config(_Strict):
             if missing:
                 raise ValueError(
                     f"vfms.{name} names {', '.join(map(repr, missing))}, which no "
-                    f"[pfms.*] table declares (declared: {', '.join(self.pfms) or 'none'})"
+                    f"[pfms.*] table declares (declared: {', '.join(self.pfms) or 'none'}); "
+                    f"add a [pfms.{missing[0]}] table with its driver, or remove "
+                    f"{missing[0]!r} from [vfms.{name}]"
                 )
         if not self.vfms:
             raise ValueError("declare at least one [vfms.NAME] table")

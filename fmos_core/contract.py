@@ -21,6 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Role = Literal["system", "user", "assistant", "tool"]
 MessageKind = Literal["text", "thought", "observation", "skill", "summary", "page"]
 ReasoningLevel = Literal["off", "low", "medium", "high"]
+# what a request may ask for: a named level, a thinking-token budget (0 = off), or "auto"
+# (the VFM picks: its tuned level for the request's tag, else its configured default)
+ReasoningSetting = ReasoningLevel | Literal["auto"] | int
 
 
 class _Strict(BaseModel):
@@ -195,11 +198,24 @@ class Request(_Strict):
     response_schema: dict[str, Any] | None = None
     sampling: Sampling = Field(default_factory=Sampling)
     max_tokens: int = Field(default=256, ge=1, le=1_000_000)
-    reasoning_level: ReasoningLevel = "off"
+    reasoning_level: ReasoningSetting = "off"
     identity: Identity = Field(default_factory=Identity)
     tags: list[str] = Field(default_factory=list)
     logprobs: bool = False
     timeout_s: float | None = Field(default=None, gt=0)  # per attempt; overrides the VFM's
+
+    @field_validator("reasoning_level", mode="before")
+    @classmethod
+    def _check_reasoning_level(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError('use off/low/medium/high, "auto" or a token budget, not a bool')
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, int):
+            if value < 0:
+                raise ValueError(f"a reasoning token budget must be >= 0 (0 = off), got {value}")
+            return "off" if value == 0 else value
+        return value
 
     @field_validator("response_schema")
     @classmethod

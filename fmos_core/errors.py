@@ -7,6 +7,7 @@ can tell "fix your input" from "the run failed"::
     ├── UserError                  the caller must change something
     │   ├── ConfigError            invalid or unknown-key configuration
     │   ├── BadRequest             malformed messages, tool schemas, parameters
+    │   │   └── ReasoningUnsupported   a reasoning level the pFM cannot express
     │   ├── UnknownVFM             no virtual model of that name
     │   ├── UnknownTenant          no tenant of that name
     │   ├── UnknownRecord          no trace / approval with that id
@@ -49,6 +50,15 @@ class ConfigError(UserError):
 
 class BadRequest(UserError):
     """The request is malformed (messages, tools, schemas or parameters)."""
+
+
+class ReasoningUnsupported(BadRequest):
+    """The pFM's reasoning knob cannot express the requested ``reasoning_level``.
+    ``pfm`` names it; the message says what to pass instead."""
+
+    def __init__(self, message: str, *, pfm: str) -> None:
+        super().__init__(message)
+        self.pfm = pfm
 
 
 class UnknownVFM(UserError):

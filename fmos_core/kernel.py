@@ -23,7 +23,8 @@ from pydantic import ValidationError
 
 from fmos_core._sync import SyncBridge
 from fmos_core.backends import Backend
-from fmos_core.cache import ExactCache
+from fmos_core.cache import ExactCache, SemanticCache
+from fmos_core.cache.embedders import configured_embedders
 from fmos_core.config import Config, TenantConfig, explain, fmos_home
 from fmos_core.context.knowledge import MemoryRecall
 from fmos_core.context.model_summary import ModelSummariser
@@ -57,8 +58,14 @@ from fmos_core.pipeline.cache import Cache, CacheStore
 from fmos_core.pipeline.escalation import Escalation, TrustTrap
 from fmos_core.pipeline.failover import Failover
 from fmos_core.pipeline.handlers import TrustHandler, default_trap_table
+from fmos_core.pipeline.reason import Reason
 from fmos_core.pipeline.verify import Ladders
+from fmos_core.reasoning.bandit import tune
+from fmos_core.reasoning.outcomes import read_outcomes
+from fmos_core.reasoning.policy import PolicyBook, ReasoningPolicies, ReasoningPolicy
 from fmos_core.registry import DriverRegistry, load_vector_index
+from fmos_core.routing import RouterArtifact, RouterArtifacts, Routers, train_router
+from fmos_core.routing.traces import outcomes
 from fmos_core.store import (
     ApprovalStore,
     BudgetLedger,
@@ -103,10 +110,12 @@ class FMOS:
         self._approvals: ApprovalStore | None = None
         self._writer: StateWriter | None = None
         self._cache: ExactCache | None = None
+        self._semantic: SemanticCache | None = None
         accounts: Accounts | None = None
         if config.state.enabled:
             self.db = Database(config.state.resolved_url())
             self._cache = ExactCache(self.db)
+            self._semantic = SemanticCache(self.db)
             self._ledger = BudgetLedger(self.db)
             self._approvals = ApprovalStore(self.db)
             self._writer = StateWriter(self.db)
@@ -127,12 +136,18 @@ class FMOS:
         escalation = Escalation(accounts, self.pfms, checks, approval, keys, failover)
         self.traps.register("trust", TrustTrap(approval, escalation))
         self.ladders = Ladders(LadderArtifacts(fmos_home() / "artifacts" / "ladder"))
+        self.routers = Routers(
+            RouterArtifacts(fmos_home() / "artifacts" / "router"),
+            frozenset(name for name, found in checks.items() if found),
+        )
+        self.reasoning = PolicyBook(ReasoningPolicies(fmos_home() / "artifacts" / "reasoning"))
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
             vectors = self.indexer.index if self.indexer is not None else None
             recall = MemoryRecall(AgentFS(self.db), accounts, index=vectors)
             self.traps.add_detector(recall.detect)
             self.traps.register("knowledge", recall)
-        caching = any(v.cache.exact for v in config.vfms.values())
+        caching = any(v.cache.exact or v.cache.semantic for v in config.vfms.values())
+        embedders = configured_embedders({n: v.cache for n, v in config.vfms.items()})
         self.pipeline = Pipeline(
             [
                 Admit(frozenset(config.tenants)),
@@ -144,10 +159,11 @@ class FMOS:
                     dict(config.tenants),
                     {name: v.trust for name, v in config.vfms.items()},
                 ),
-                Cache(self._cache, caching),
+                Reason(self.reasoning, frozenset(checks)),
+                Cache(self._cache, caching, self._semantic, embedders),
                 Reserve(accounts),
                 TrapCheck(self.traps),
-                Route(accounts),
+                Route(accounts, self.routers),
                 Execute(failover),
                 Verify(
                     self.traps,
@@ -158,7 +174,7 @@ class FMOS:
                     ladders=self.ladders,
                     failover=failover,
                 ),
-                CacheStore(self._cache, caching),
+                CacheStore(self._cache, caching, self._semantic),
                 Settle(accounts, traces),
             ],
             timed=traces is not None,
@@ -209,6 +225,7 @@ class FMOS:
                 profile = backend.profile.merged(pfm.profile) if pfm.profile else backend.profile
             except ValidationError as exc:
                 raise ConfigError(f"[pfms.{name}.profile]: {explain(exc)}") from None
+            backend.profile = profile  # the driver maps reasoning levels by the merged profile
             pfms[name] = PFM(name, backend, profile)
         return pfms
 
@@ -263,6 +280,12 @@ class FMOS:
         return _need(self._cache, "the response cache")
 
     @property
+    def semantic_cache(self) -> SemanticCache:
+        """The semantic response cache (``[vfms.X.cache] semantic``): ``invalidate`` it
+        by tenant and/or VFM."""
+        return _need(self._semantic, "the semantic cache")
+
+    @property
     def approvals(self) -> ApprovalStore:
         return _need(self._approvals, "approvals")
 
@@ -281,6 +304,20 @@ class FMOS:
         """
         self.traces.feedback(trace_id, score, comment, tenant=tenant)
 
+    def train_router(self, vfm: str = "default", *, holdout: float = 0.3) -> RouterArtifact:
+        """Train the learned router of ``vfm`` from its judged traces, save it as the next
+        version (``$FMOS_HOME/artifacts/router/<vfm>/``) and use it, with
+        ``[vfms.X.routing] learned = true``, if it beat the rules on the held-out traces."""
+        config = self.vfm(vfm).config  # an unknown VFM is an error
+        self.flush()
+        store = _need(self.routers.artifacts, "routers")
+        pool = [self.pfms[name] for name in config.pfms]
+        found = outcomes(_need(self.db, "router training"), vfm)
+        artifact = train_router(found, config.routing, pool, vfm=vfm, holdout=holdout)
+        saved = store.save(artifact)
+        self.routers.refresh()
+        return saved
+
     def train_ladder(self, vfm: str = "default", *, holdout: float = 0.3) -> LadderArtifact:
         """Train the learned ladder of ``vfm`` from its traces, save it as the next version
         and use it if it beat the rules on the held-out traces."""
@@ -288,6 +325,19 @@ class FMOS:
         store = _need(self.ladders.artifacts, "ladders")
         saved = train_from_traces(self.traces, vfm, config, store, holdout=holdout)
         self.ladders.refresh()
+        return saved
+
+    def tune_reasoning(self, vfm: str = "default") -> ReasoningPolicy | None:
+        """Tune ``vfm``'s reasoning level per tag from its scored traces and save the
+        policy as the next version (used by ``"auto"`` when ``[vfms.X.reasoning] tune``);
+        None when no tag has ``min_calls`` scored calls yet."""
+        config = self.vfm(vfm).config.reasoning  # an unknown VFM is an error
+        self.flush()
+        policy = tune(read_outcomes(_need(self.db, "reasoning tuning"), vfm), config, vfm=vfm)
+        if policy is None:
+            return None
+        saved = self.reasoning.store.save(policy)
+        self.reasoning.refresh()
         return saved
 
     @property

@@ -9,15 +9,32 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 ReasoningKnob = Literal["none", "on_off", "effort", "token_budget"]
+NamedLevel = Literal["off", "low", "medium", "high"]
+
+
+def _default_budgets() -> dict[NamedLevel, int]:
+    return {"low": 256, "medium": 1024, "high": 4096}
+
+
+def _default_efforts() -> dict[NamedLevel, str]:
+    return {"low": "low", "medium": "medium", "high": "high"}
 
 
 class CapabilityProfile(BaseModel):
-    """Capabilities and prices of one pFM. Prices are USD per million tokens."""
+    """Capabilities and prices of one pFM. Prices are USD per million tokens.
+
+    ``reasoning_knob`` says what the pFM's reasoning control really is (see
+    ``fmos_core.reasoning``): a thinking-token budget (named levels map through
+    ``reasoning_budgets``; an int level is used as is, up to ``max_reasoning_tokens``),
+    an effort name (``reasoning_efforts``; a level it lacks sends none), an on/off
+    switch sent as ``reasoning_switch`` (``template``: ``enable_thinking``; ``prompt``:
+    ``/think`` / ``/no_think``), or ``none`` (a prompt technique).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -27,6 +44,12 @@ class CapabilityProfile(BaseModel):
     logprobs: bool = False
     streaming: bool = True
     reasoning_knob: ReasoningKnob = "none"
+    reasoning_budgets: dict[NamedLevel, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=_default_budgets
+    )
+    max_reasoning_tokens: int | None = Field(default=None, ge=1)
+    reasoning_efforts: dict[NamedLevel, str] = Field(default_factory=_default_efforts)
+    reasoning_switch: Literal["template", "prompt"] = "template"
     input_price_per_mtok: float = Field(default=0.0, ge=0.0)
     output_price_per_mtok: float = Field(default=0.0, ge=0.0)
 

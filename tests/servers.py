@@ -163,6 +163,72 @@ def stub_http_server(
         thread.join(timeout=10)
 
 
+@dataclass(slots=True)
+class RecordingServer:
+    """A running ``recording_http_server``: its base URL and every JSON body it received."""
+
+    base_url: str
+    bodies: list[dict[str, Any]]
+
+
+@contextmanager
+def recording_http_server(
+    *, content: str = "ok", reasoning_tokens: int | None = None
+) -> Iterator[RecordingServer]:
+    """A loopback server that answers every POST with a canned OpenAI chat completion
+    (``content``; usage with ``reasoning_tokens`` when given) and keeps each JSON body."""
+    server_state = RecordingServer(base_url="", bodies=[])
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.loads(raw or b"{}")
+            with lock:
+                server_state.bodies.append(body)
+            usage: dict[str, Any] = {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}
+            if reasoning_tokens is not None:
+                usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
+            payload = json.dumps(
+                {
+                    "id": f"chatcmpl-{len(server_state.bodies)}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "recorded"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": usage,
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    server_state.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        yield server_state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 def _server_env() -> dict[str, str]:
     # llama_cpp.server reads every setting from the environment too (API_KEY,
     # CHAT_FORMAT, CONFIG_FILE, ...); a stray variable must not change the test server.

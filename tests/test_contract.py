@@ -244,6 +244,7 @@ EXPECTED_EXPORTS = [
     "Message",
     "Privilege",
     "Provenance",
+    "ReasoningUnsupported",
     "Request",
     "Response",
     "RunError",
@@ -274,6 +275,7 @@ def test_public_api_is_the_export_list():
 USER_ERRORS = {
     "ConfigError",
     "BadRequest",
+    "ReasoningUnsupported",
     "UnknownVFM",
     "UnknownTenant",
     "UnknownRecord",
@@ -299,6 +301,7 @@ PARENTS = {
     "ContextWindowExceeded": "BackendError",
     "ApprovalDenied": "ApprovalRequired",
     "VerifierError": "VerificationFailed",
+    "ReasoningUnsupported": "BadRequest",
 }
 
 

@@ -114,6 +114,7 @@ def test_stream_yields_deltas_then_the_response(make):
     assert [s.name for s in trace.spans] == [
         "admit",
         "guard",
+        "reason",
         "reserve",
         "trap_check",
         "route",
@@ -206,6 +207,7 @@ def test_system_prompt_is_prepended_and_listed_in_provenance(make):
         "admit",
         "context",
         "guard",
+        "reason",
         "reserve",
         "trap_check",
         "route",
@@ -233,6 +235,7 @@ def test_inactive_stages_are_left_out(make):
     assert [s.name for s in plain.pipeline.stages] == [
         "admit",
         "guard",
+        "reason",
         "reserve",
         "trap_check",
         "route",
@@ -247,6 +250,7 @@ def test_inactive_stages_are_left_out(make):
         "admit",
         "context",
         "guard",
+        "reason",
         "reserve",
         "trap_check",
         "route",
@@ -365,7 +369,16 @@ def test_every_request_writes_exactly_one_complete_trace(make):
         assert stored.response["message"]["content"] == response.text
         assert stored.request["messages"][0]["role"] == "user"
         names = [s.name for s in stored.spans]
-        assert names == ["admit", "guard", "reserve", "trap_check", "route", "execute", "verify"]
+        assert names == [
+            "admit",
+            "guard",
+            "reason",
+            "reserve",
+            "trap_check",
+            "route",
+            "execute",
+            "verify",
+        ]
         assert all(s.duration_ms >= 0 and s.start_ms >= 0 for s in stored.spans)
         starts = [s.start_ms for s in stored.spans]
         assert starts == sorted(starts)

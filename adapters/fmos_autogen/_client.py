@@ -76,6 +76,7 @@ class FMOSChatCompletionClient(ChatCompletionClient, Component[FMOSClientConfig]
         app: str = "default",
         session: str = "default",
         max_tokens: int | None = None,
+        timeout: float | None = None,
         tool_privileges: Mapping[str, int | str | Privilege] | None = None,
         tool_choice: str = "auto",
     ) -> None:
@@ -88,6 +89,7 @@ class FMOSChatCompletionClient(ChatCompletionClient, Component[FMOSClientConfig]
                 app=app,
                 session=session,
                 max_tokens=max_tokens,
+                timeout=timeout,
                 tool_privileges={name: p.name.lower() for name, p in privileges.items()},
                 tool_choice=tool_choice,
             )
@@ -205,6 +207,8 @@ class FMOSChatCompletionClient(ChatCompletionClient, Component[FMOSClientConfig]
             options["response_schema"] = schema
         if self._settings.max_tokens is not None:
             options["max_tokens"] = self._settings.max_tokens
+        if self._settings.timeout is not None:
+            options["timeout_s"] = self._settings.timeout
         options.update(create_options(extra_create_args))
         return to_fmos_messages(messages), options
 
@@ -287,6 +291,7 @@ class FMOSChatCompletionClient(ChatCompletionClient, Component[FMOSClientConfig]
             app=settings.app,
             session=settings.session,
             max_tokens=settings.max_tokens,
+            timeout=settings.timeout,
             tool_privileges=settings.tool_privileges,
             tool_choice=settings.tool_choice,
         )

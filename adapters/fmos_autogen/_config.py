@@ -25,5 +25,6 @@ class FMOSClientConfig(BaseModel):
     app: str = "default"
     session: str = "default"
     max_tokens: int | None = Field(default=None, ge=1)
+    timeout: float | None = Field(default=None, gt=0)  # seconds per pFM attempt
     tool_privileges: dict[str, str] = Field(default_factory=dict)
     tool_choice: str = "auto"

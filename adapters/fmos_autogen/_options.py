@@ -10,7 +10,17 @@ from pydantic import BaseModel
 from fmos_core.errors import BadRequest
 
 #: ``extra_create_args`` keys FMOS understands, and the VFM option each becomes
-CREATE_ARGS = ("max_tokens", "temperature", "top_p", "seed", "stop", "logprobs", "tags")
+CREATE_ARGS = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "seed",
+    "stop",
+    "logprobs",
+    "tags",
+    "reasoning_level",
+    "timeout",
+)
 
 
 def response_schema(json_output: bool | type[BaseModel] | None) -> dict[str, Any] | None:
@@ -35,6 +45,8 @@ def create_options(extra_create_args: Mapping[str, Any]) -> dict[str, Any]:
             f"take; use {', '.join(CREATE_ARGS)}"
         )
     options = dict(extra_create_args)
+    if "timeout" in options:  # the OpenAI client's name for it
+        options["timeout_s"] = options.pop("timeout")
     if isinstance(options.get("stop"), str):
         options["stop"] = [options["stop"]]
     return options

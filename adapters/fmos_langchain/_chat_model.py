@@ -21,7 +21,7 @@ from langchain_core.utils.function_calling import convert_to_json_schema
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field
 
-from fmos_core.contract import Message, Response, StreamEvent, ToolSpec
+from fmos_core.contract import Message, ReasoningSetting, Response, StreamEvent, ToolSpec
 from fmos_core.errors import BadRequest
 from fmos_core.kernel import FMOS
 from fmos_core.vfm import VFM
@@ -47,6 +47,7 @@ _CALL_OPTIONS = frozenset(
         "seed",
         "reasoning_level",
         "logprobs",
+        "timeout",
         "tenant",
         "app",
         "session",
@@ -90,9 +91,13 @@ class ChatFMOS(BaseChatModel):
     top_p: float | None = None
     seed: int | None = None
     stop: list[str] | None = None
-    reasoning_level: Literal["off", "low", "medium", "high"] | None = None
+    reasoning_level: ReasoningSetting | None = None
+    """off / low / medium / high, a thinking-token budget, or "auto" (the VFM's tuned level)."""
     logprobs: bool = False
     """Ask for per-token logprobs (in ``response_metadata["logprobs"]``)."""
+    timeout: float | None = Field(default=None, gt=0)
+    """Seconds each pFM attempt may take (FMOS's ``Request.timeout_s``; a timed-out
+    attempt is retried or falls back like any transient failure)."""
     streaming: bool = False
     """Whether ``invoke`` streams under the hood (LangChain's convention)."""
     tool_privileges: dict[str, int | str] = Field(default_factory=dict)
@@ -153,6 +158,9 @@ class ChatFMOS(BaseChatModel):
                 options[name] = value
         if self.logprobs:
             options["logprobs"] = True
+        timeout = kwargs.pop("timeout", self.timeout)
+        if timeout is not None:
+            options["timeout_s"] = timeout
         stops = stop if stop is not None else self.stop
         if stops:
             options["stop"] = list(stops)

@@ -23,6 +23,7 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 
 from fmos_core import VFM, Message, Privilege, Request, StreamEvent
+from fmos_core.contract import ReasoningSetting
 from fmos_core.vfm import build_request
 from fmos_llamaindex._messages import to_fmos_messages
 from fmos_llamaindex._responses import (
@@ -68,6 +69,13 @@ class FMOSLLM(FunctionCallingLLM):
     session: str = Field(default="default", description="FMOS session within the app.")
     max_tokens: int = Field(default=256, ge=1, description="Output tokens per call.")
     temperature: float | None = Field(default=None, description="Sampling temperature.")
+    reasoning_level: ReasoningSetting | None = Field(
+        default=None,
+        description='off / low / medium / high, a thinking-token budget, or "auto".',
+    )
+    timeout: float | None = Field(
+        default=None, gt=0, description="Seconds each pFM attempt may take (Request.timeout_s)."
+    )
     tool_privileges: dict[str, Privilege] = Field(
         default_factory=dict,
         description="Privilege of each tool by name ('safe', 'read', 'write', 'admin').",
@@ -120,6 +128,10 @@ class FMOSLLM(FunctionCallingLLM):
         }
         if self.temperature is not None:
             options["temperature"] = self.temperature
+        if self.reasoning_level is not None:
+            options["reasoning_level"] = self.reasoning_level
+        if self.timeout is not None:
+            options["timeout_s"] = self.timeout
         options.update(self.additional_kwargs)
         options.update(kwargs)
         return build_request(to_fmos_messages(messages), options)

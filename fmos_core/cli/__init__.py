@@ -1,4 +1,4 @@
-"""The ``fmos`` command line: chat, traces, budgets, approvals, fs, ingest, doctor.
+"""The ``fmos`` command line: chat, traces, budgets, approvals, fs, ingest, cache, doctor.
 
 Example:
     >>> from typer.testing import CliRunner
@@ -12,11 +12,15 @@ from fmos_core.cli import (  # noqa: F401  (registers commands)
     approvals,
     audit,
     budget,
+    cache,
     chat,
     doctor,
     fs,
     ingest,
     ladder,
+    pool,
+    reasoning,
+    route,
     traces,
 )
 from fmos_core.cli._app import app, main

@@ -3,6 +3,7 @@
 from fmos_core.pipeline.cache import Cache, CacheStore
 from fmos_core.pipeline.call import PFM, Call
 from fmos_core.pipeline.guard import Guard, GuardrailResult, Guardrails
+from fmos_core.pipeline.reason import Reason
 from fmos_core.pipeline.route import Route
 from fmos_core.pipeline.runner import Pipeline
 from fmos_core.pipeline.settle import Settle
@@ -29,6 +30,7 @@ __all__ = [
     "Guardrails",
     "Ladders",
     "Pipeline",
+    "Reason",
     "Reserve",
     "Route",
     "Settle",

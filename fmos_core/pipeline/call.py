@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fmos_core.backends import Backend, Completion
+from fmos_core.cache.semantic import Entry
 from fmos_core.config import TenantConfig, VFMConfig
 from fmos_core.contract import Message, Provenance, Request, Response, TrapRecord
 from fmos_core.profiles import CapabilityProfile
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from fmos_core.context.recall import Recall
     from fmos_core.pipeline.escalation import LadderRecord
     from fmos_core.pipeline.guard import Guard
+    from fmos_core.pipeline.reason import ReasoningRecord
+    from fmos_core.routing.record import RouteRecord
 
 
 @dataclass(slots=True)
@@ -75,11 +78,14 @@ class Call:
     side_tokens: int = 0  # spent on the call's behalf before it ran (model summaries)
     side_cost: float = 0.0
     ladder: LadderRecord | None = None  # set by the verify stage when the ladder is on
+    reasoning: ReasoningRecord | None = None  # set by the reason stage: level asked / used
+    route: RouteRecord | None = None  # set by the route stage: why this pFM
     verify_spend: Spend = field(default_factory=Spend)  # part of side_*: repairs, the ladder
     error: BaseException | None = None  # how the call ended, for the settle stage
     streaming: bool = False  # the pFM began streaming: spend is unknown until it ends
     wants_stream: bool = False  # the caller asked for a stream (set by Pipeline.stream)
     cache_key: str | None = None  # set when the answer may be stored in the exact cache
+    semantic_entry: Entry | None = None  # set when it may be stored in the semantic cache
     served: bool = False  # answered without a pFM (a cache hit): the runner skips the rest
     _counted: dict[str, tuple[Request, int]] = field(default_factory=dict)
 

@@ -6,8 +6,8 @@ itself (the exact cache on a hit) sets ``call.served``: the stages after it are 
 
 Example:
     >>> [s.name for s in Pipeline.default_order]  # doctest: +NORMALIZE_WHITESPACE
-    ['admit', 'context', 'guard', 'cache', 'reserve', 'trap_check', 'route', 'execute',
-     'verify', 'cache_store', 'settle']
+    ['admit', 'context', 'guard', 'reason', 'cache', 'reserve', 'trap_check', 'route',
+     'execute', 'verify', 'cache_store', 'settle']
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from fmos_core.contract import Response, StreamEvent
 from fmos_core.pipeline.cache import Cache, CacheStore
 from fmos_core.pipeline.call import Call
 from fmos_core.pipeline.guard import Guard
+from fmos_core.pipeline.reason import Reason
 from fmos_core.pipeline.route import Route
 from fmos_core.pipeline.settle import Settle
 from fmos_core.pipeline.stages import (
@@ -43,6 +44,7 @@ class Pipeline:
         Admit,
         Context,
         Guard,
+        Reason,
         Cache,
         Reserve,
         TrapCheck,

@@ -64,6 +64,18 @@ class Settle(Stage):
         call.reservation = None
 
 
+def call_signals(call: Call) -> dict[str, object] | None:
+    """The decisions a call records for learning and explaining: ladder, route, reasoning."""
+    signals: dict[str, object] = {}
+    if call.ladder is not None:
+        signals["ladder"] = call.ladder.to_json()
+    if call.route is not None:
+        signals["route"] = call.route.to_json()
+    if call.reasoning is not None:
+        signals["reasoning"] = call.reasoning.to_json()
+    return signals or None
+
+
 def trace_record(call: Call, error: BaseException | None) -> TraceRecord:
     identity = call.request.identity
     completion = call.completion or Completion()
@@ -89,6 +101,6 @@ def trace_record(call: Call, error: BaseException | None) -> TraceRecord:
         request=call.request,
         response=response,
         spans=call.spans,
-        signals=None if call.ladder is None else {"ladder": call.ladder.to_json()},
+        signals=call_signals(call),
         redact_pii=call.vfm.trust.pii != "off",
     )

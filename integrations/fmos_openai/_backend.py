@@ -13,9 +13,16 @@ import openai
 
 from fmos_core.backends import Backend, Chunk, Completion
 from fmos_core.contract import Request
+from fmos_core.reasoning import prepare
 from fmos_openai._errors import translated
 from fmos_openai._options import OpenAIOptions
-from fmos_openai._wire import StreamAssembler, completion_from_wire, request_body
+from fmos_openai._wire import (
+    StreamAssembler,
+    completion_from_wire,
+    merged,
+    reasoning_to_wire,
+    request_body,
+)
 
 _log = logging.getLogger("fmos_openai")
 
@@ -98,10 +105,16 @@ class OpenAIBackend(Backend):
                 asyncio.run_coroutine_threadsafe(client.close(), loop)
 
     def _body(self, request: Request) -> dict[str, Any]:
+        request, reasoning = prepare(request, self.profile, pfm=self.pfm)
         body = request_body(request, structured_output=self.options.structured_output)
         body["model"] = self.options.model
-        if self.options.extra_body:
-            body["extra_body"] = self.options.extra_body
+        fields, extra = reasoning_to_wire(
+            reasoning, budget_field=self.options.thinking_budget_field
+        )
+        body.update(fields)
+        extra_body = merged(self.options.extra_body, extra)
+        if extra_body:
+            body["extra_body"] = extra_body
         return body
 
     def _translated(self) -> AbstractContextManager[None]:

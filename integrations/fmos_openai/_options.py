@@ -29,6 +29,13 @@ class OpenAIOptions(BaseModel):
     ``timeout`` bounds each HTTP request. ``max_retries`` is the SDK's own retry
     count and stays 0: FMOS retries and falls back itself (``[vfms.NAME.fallback]``),
     and SDK retries would multiply with those.
+
+    The model's reasoning control is its profile's ``reasoning_knob`` (set it in
+    ``[pfms.NAME.profile]``; see ``fmos_core.reasoning``). A thinking-token budget is
+    sent as ``thinking_budget_field``, a dotted path into the body:
+    ``thinking_budget_tokens`` (llama.cpp's llama-server, the default),
+    ``thinking_token_budget`` (vLLM) or ``chat_template_kwargs.thinking_budget``
+    (SGLang with Qwen3's template).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -44,6 +51,9 @@ class OpenAIOptions(BaseModel):
     output_price_per_mtok: float = Field(default=0.0, ge=0)
     structured_output: Literal["json_schema", "json_object", "none"] = "json_schema"
     extra_body: dict[str, Any] = Field(default_factory=dict)
+    thinking_budget_field: str = Field(
+        default="thinking_budget_tokens", pattern=r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$"
+    )
 
     @field_validator("api_key_env")
     @classmethod

@@ -17,6 +17,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletio
 from fmos_core.backends import Completion
 from fmos_core.contract import Message, Request, ToolCall, ToolSpec
 from fmos_core.errors import BackendError
+from fmos_core.reasoning import ReasoningPlan
 
 StructuredOutput = Literal["json_schema", "json_object", "none"]
 
@@ -46,6 +47,46 @@ def request_body(request: Request, *, structured_output: StructuredOutput) -> di
         body["logprobs"] = True
         body["top_logprobs"] = 1
     return body
+
+
+def reasoning_to_wire(
+    plan: ReasoningPlan, *, budget_field: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(SDK keyword arguments, ``extra_body`` fields) that send ``plan``'s knob.
+
+    ``effort`` is the SDK's ``reasoning_effort``; an ``on_off`` template switch is
+    ``chat_template_kwargs.enable_thinking``; a token budget goes to ``budget_field``, a
+    dotted path into the body (servers differ: see ``OpenAIOptions``). A prompt-side
+    plan (technique, ``/think``) is already in the messages and sends nothing here.
+
+    Example:
+        >>> from fmos_core.reasoning import ReasoningPlan
+        >>> reasoning_to_wire(ReasoningPlan("low", "token_budget", budget=256),
+        ...                   budget_field="chat_template_kwargs.thinking_budget")
+        ({}, {'chat_template_kwargs': {'thinking_budget': 256}})
+    """
+    if plan.knob == "effort" and plan.effort is not None:
+        return {"reasoning_effort": plan.effort}, {}
+    if plan.knob == "on_off" and plan.switch == "template":
+        return {}, {"chat_template_kwargs": {"enable_thinking": bool(plan.thinking)}}
+    if plan.knob == "token_budget" and plan.budget is not None:
+        *parents, leaf = budget_field.split(".")
+        extra: dict[str, Any] = {leaf: plan.budget}
+        for parent in reversed(parents):
+            extra = {parent: extra}
+        return {}, extra
+    return {}, {}
+
+
+def merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``extra`` merged in, nested dicts key by key (``extra`` wins)."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def message_to_wire(message: Message) -> dict[str, Any]:
