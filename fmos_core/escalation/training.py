@@ -18,9 +18,7 @@ Example:
 
 from __future__ import annotations
 
-import math
 import time
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +26,7 @@ from fmos_core.errors import BadRequest
 from fmos_core.escalation.artifacts import LadderArtifact
 from fmos_core.escalation.ladder import Ladder, RuleLadder
 from fmos_core.escalation.signals import FEATURES, Signals
+from fmos_core.logistic import fit_logistic, held_out, standardise
 
 MIN_EXAMPLES = 20
 
@@ -39,11 +38,6 @@ class Example:
     trace_id: str
     signals: Signals
     wrong: bool
-
-
-def held_out(trace_id: str, share: float) -> bool:
-    """Whether ``trace_id`` falls in the held-out share (stable across runs)."""
-    return zlib.crc32(trace_id.encode()) % 1000 < share * 1000
 
 
 def youden(escalated: Sequence[bool], wrong: Sequence[bool]) -> dict[str, float]:
@@ -86,8 +80,10 @@ def train_ladder(
             f"{'wrong' if train[0].wrong else 'right'}; a ladder needs both kinds to learn from"
         )
     rows = [e.signals.vector() for e in train]
-    means, scales = _standardise(rows)
-    weights, bias = _fit(rows, [e.wrong for e in train], means, scales, epochs=epochs, l2=l2)
+    means, scales = standardise(rows)
+    weights, bias = fit_logistic(
+        rows, [e.wrong for e in train], means, scales, epochs=epochs, l2=l2
+    )
     draft = LadderArtifact(
         version=0, vfm=vfm, created_at=time.time(), features=list(FEATURES),
         weights=weights, bias=bias, means=means, scales=scales, threshold=0.5,
@@ -104,46 +100,6 @@ def train_ladder(
         metrics={"learned": learned_score, "rules": rules_score},
         beats_rules=learned_score["j"] > rules_score["j"],
     )
-
-
-def _standardise(rows: list[list[float]]) -> tuple[list[float], list[float]]:
-    n = len(rows)
-    means = [sum(col) / n for col in zip(*rows, strict=True)]
-    scales = []
-    for col, mean in zip(zip(*rows, strict=True), means, strict=True):
-        var = sum((v - mean) ** 2 for v in col) / n
-        scales.append(math.sqrt(var) if var > 1e-12 else 1.0)
-    return means, scales
-
-
-def _fit(
-    rows: list[list[float]],
-    labels: list[bool],
-    means: list[float],
-    scales: list[float],
-    *,
-    epochs: int,
-    l2: float,
-    rate: float = 0.5,
-) -> tuple[list[float], float]:
-    x = [[(v - m) / s for v, m, s in zip(row, means, scales, strict=True)] for row in rows]
-    y = [1.0 if label else 0.0 for label in labels]
-    n, k = len(x), len(means)
-    # class weights: both kinds of answer count equally, whatever their shares
-    positives = sum(y)
-    weight = [n / (2 * positives) if t else n / (2 * (n - positives)) for t in y]
-    w, b = [0.0] * k, 0.0
-    for _ in range(epochs):
-        grad, grad_b = [l2 * wi for wi in w], 0.0
-        for xi, yi, ci in zip(x, y, weight, strict=True):
-            z = b + sum(wj * xj for wj, xj in zip(w, xi, strict=True))
-            err = ci * (1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))) - yi) / n
-            grad_b += err
-            for j in range(k):
-                grad[j] += err * xi[j]
-        w = [wj - rate * gj for wj, gj in zip(w, grad, strict=True)]
-        b -= rate * grad_b
-    return w, b
 
 
 def _best_threshold(p: list[float], wrong: list[bool], forced: list[bool]) -> float:
