@@ -32,7 +32,14 @@ class Clock:
 
 
 def test_the_cache_package_exports():
-    assert sorted(cache_exports) == ["ExactCache", "cache_key", "policy_version"]
+    assert sorted(cache_exports) == [
+        "Embedder",
+        "ExactCache",
+        "SemanticCache",
+        "cache_key",
+        "load_embedder",
+        "policy_version",
+    ]
 
 
 # --- the key ------------------------------------------------------------------------------------

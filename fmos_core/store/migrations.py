@@ -64,6 +64,10 @@ def _create_response_cache(conn: Connection) -> None:
     schema.response_cache.create(conn)
 
 
+def _create_semantic_cache(conn: Connection) -> None:
+    schema.semantic_cache.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_traces_budgets_approvals", _create_v1_tables),
     ("0002_key_value", _create_kv),
@@ -71,6 +75,7 @@ MIGRATIONS: list[Migration] = [
     ("0004_trust", _create_trust),
     ("0005_trace_signals", _add_trace_signals),
     ("0006_response_cache", _create_response_cache),
+    ("0007_semantic_cache", _create_semantic_cache),
 ]
 
 

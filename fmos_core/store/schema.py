@@ -247,3 +247,21 @@ response_cache = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
 )
+
+# migration 0007: the semantic response cache, per tenant (fmos_core.cache.semantic)
+semantic_cache = Table(
+    "semantic_cache",
+    metadata,
+    Column("tenant", String(200), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("vfm", String(200), nullable=False),
+    Column("scope", String(64), nullable=False),  # everything that shapes the answer but wording
+    Column("facts", String(32), nullable=False),  # digest of the literal facts of the question
+    Column("question", Text, nullable=False),
+    Column("embedding", LargeBinary, nullable=False),  # float32, unit length
+    Column("response", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_semantic_cache_lookup", "tenant", "scope", "facts"),
+    Index("ix_semantic_cache_vfm", "tenant", "vfm"),
+)
