@@ -25,6 +25,7 @@ from fmos_core.errors import (
     FmosError,
 )
 from fmos_core.profiles import CapabilityProfile
+from fmos_core.reasoning import prepare
 
 from ._model_path import resolve_model_path, version_from_path
 from ._options import LlamaCppOptions
@@ -76,7 +77,7 @@ class LlamaCppBackend(Backend):
 
     def __init__(self, options: LlamaCppOptions | None = None) -> None:
         self.options = options or LlamaCppOptions()
-        path = resolve_model_path(self.options.model_path)
+        path = resolve_model_path(self.options.model_path, self.options.model)
         if self.options.chat_format is not None:
             _check_chat_format(self.options.chat_format)
         self.version = version_from_path(path)
@@ -139,6 +140,7 @@ class LlamaCppBackend(Backend):
         With a named ``chat_format`` the template cannot be rendered ahead of the call,
         so the count is an upper bound (content tokens plus 16 a message).
         """
+        request, _ = prepare(request, self.profile, pfm=self.pfm)  # the reasoning technique
         plan = plan_output(request)
         chat = to_chat(request.messages)
         if plan.instructions:
@@ -154,6 +156,7 @@ class LlamaCppBackend(Backend):
     # -- in the event loop ------------------------------------------------------------
 
     def _prepare(self, request: Request) -> _Job:
+        request, _ = prepare(request, self.profile, pfm=self.pfm)  # the reasoning technique
         plan = plan_output(request)
         chat = to_chat(request.messages)
         if plan.instructions:

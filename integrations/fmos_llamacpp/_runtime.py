@@ -15,7 +15,6 @@ from typing import Any, cast
 import jinja2
 from llama_cpp import Llama
 from llama_cpp.llama_chat_format import (
-    CHATML_CHAT_TEMPLATE,
     Jinja2ChatFormatter,
     LlamaChatCompletionHandler,
     get_chat_completion_handler,
@@ -26,6 +25,7 @@ from fmos_core.errors import BadRequest
 
 from ._options import LlamaCppOptions
 from ._prompt import ChatMessage
+from ._templates import fallback_template
 
 # A named llama-cpp chat format cannot be rendered ahead of the call, so its prompt is
 # estimated: content tokens plus this many tokens per message for role markers.
@@ -36,16 +36,20 @@ class ChatTemplate:
     """Turns chat messages into prompt tokens and runs chat completions with them.
 
     With no ``chat_format`` the GGUF's own Jinja template is rendered here, so the
-    prompt counted is exactly the prompt run (ChatML when the GGUF carries none).
+    prompt counted is exactly the prompt run (a GGUF with none gets one from ``_templates``).
     """
 
     def __init__(self, llama: Llama, chat_format: str | None) -> None:
         self._llama = llama
         self._formatter: Jinja2ChatFormatter | None = None
+        self._stop: list[str] = []  # stop strings the fallback template's format needs
         if chat_format is not None:
             self.handler: LlamaChatCompletionHandler = get_chat_completion_handler(chat_format)
             return
-        template = llama.metadata.get("tokenizer.chat_template") or CHATML_CHAT_TEMPLATE
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            fallback = fallback_template(llama.metadata)
+            template, self._stop = fallback.text, list(fallback.stop)
         eos = llama.token_eos()
         self._formatter = Jinja2ChatFormatter(
             template=template,
@@ -58,6 +62,8 @@ class ChatTemplate:
     def run(self, llama: Llama, chat: list[ChatMessage], **kwargs: Any) -> Any:
         """Run a chat completion (``stream=True`` gives an iterator of chunks)."""
         messages = cast("list[ChatCompletionRequestMessage]", chat)
+        if self._stop:
+            kwargs["stop"] = [*(kwargs.get("stop") or []), *self._stop]
         return self.handler(llama=llama, messages=messages, **kwargs)
 
     def count(self, chat: list[ChatMessage]) -> int:
