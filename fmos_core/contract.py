@@ -198,7 +198,7 @@ class Request(_Strict):
     response_schema: dict[str, Any] | None = None
     sampling: Sampling = Field(default_factory=Sampling)
     max_tokens: int = Field(default=256, ge=1, le=1_000_000)
-    reasoning_level: ReasoningSetting = "off"
+    reasoning_level: ReasoningSetting = "auto"  # auto: the VFM decides ([vfms.X.reasoning])
     identity: Identity = Field(default_factory=Identity)
     tags: list[str] = Field(default_factory=list)
     logprobs: bool = False

@@ -258,8 +258,13 @@ def test_expresses_and_prepare_are_pure() -> None:
     assert not expresses(CapabilityProfile(reasoning_knob="none"), 64)
     request = Request(messages=[{"role": "user", "content": "q"}], reasoning_level="off")
     assert prepare(request, CapabilityProfile(), pfm="p")[0] is request  # nothing to change
-    with pytest.raises(ReasoningUnsupported, match='"auto" reached pFM'):
-        plan("auto", budget, pfm="p")
+    direct = plan("auto", budget, pfm="p")  # no VFM to decide: the pFM's own default
+    assert (direct.budget, direct.effort, direct.thinking, direct.instruction) == (
+        None,
+        None,
+        None,
+        "",
+    )
 
 
 @pytest.mark.model

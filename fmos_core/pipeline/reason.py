@@ -9,7 +9,8 @@ level, the call moves to the first pFM of the pool that can (nothing is reserved
 else ``ReasoningUnsupported``. What was chosen goes to the trace's
 ``signals.reasoning``, which tuning reads back.
 
-A request at ``"off"`` without tags has nothing to decide or record: it passes at once.
+A request without tags whose level is ``"off"``, or ``"auto"`` on a VFM that neither
+tunes nor sets a default, has nothing to decide or record: it passes at once.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ class Reason(Stage):
     async def run(self, call: Call) -> None:
         request = call.request
         asked = request.reasoning_level
-        if asked == "off" and not request.tags:
+        if not request.tags and _plainly_off(asked, call):
+            if asked == "auto":
+                call.request = request.model_copy(update={"reasoning_level": "off"})
             return  # the fast path: every pFM can do without reasoning
         if asked == "auto":
             config = call.vfm.reasoning
@@ -85,6 +88,14 @@ class Reason(Stage):
         call.reasoning = record
         if not expresses(call.pfm.profile, record.used):
             _move(call, record.used)
+
+
+def _plainly_off(asked: object, call: Call) -> bool:
+    """Whether the call's level is off with nothing to tune."""
+    if asked == "off":
+        return True
+    config = call.vfm.reasoning
+    return asked == "auto" and not config.tune and config.default == "off"
 
 
 def _move(call: Call, level: Level) -> None:

@@ -76,12 +76,8 @@ class ReasoningPlan:
 def plan(level: ReasoningSetting, profile: CapabilityProfile, *, pfm: str) -> ReasoningPlan:
     """The plan for ``level`` on a pFM with ``profile``; ``ReasoningUnsupported`` if none."""
     knob = profile.reasoning_knob
-    if level == "auto":
-        raise ReasoningUnsupported(
-            f'reasoning_level "auto" reached pFM {pfm!r} unresolved; call it through a VFM '
-            '(which resolves "auto") or pass off/low/medium/high',
-            pfm=pfm,
-        )
+    if level == "auto":  # sent straight to a driver, with no VFM to decide: the pFM's own
+        return ReasoningPlan(level="off", knob=knob)  # default, nothing sent
     if isinstance(level, int):
         return _budget_plan(level, profile, pfm=pfm)
     if knob == "token_budget":
