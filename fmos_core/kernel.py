@@ -19,17 +19,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from pydantic import ValidationError
-
 from fmos_core._sync import SyncBridge
+from fmos_core.assembly import build_pfms, context_stage, known_vfms
 from fmos_core.backends import Backend
 from fmos_core.cache import ExactCache, SemanticCache
 from fmos_core.cache.embedders import configured_embedders
-from fmos_core.config import Config, TenantConfig, explain, fmos_home
+from fmos_core.config import Config, TenantConfig, fmos_home
 from fmos_core.context.knowledge import MemoryRecall
-from fmos_core.context.model_summary import ModelSummariser
 from fmos_core.context.policies import ContextPolicy
-from fmos_core.context.recall import Recall
 from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.escalation import LadderArtifact, LadderArtifacts
@@ -39,10 +36,8 @@ from fmos_core.mediation import Mediator
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline import (
-    PFM,
     Admit,
     Call,
-    Context,
     Execute,
     Guard,
     Guardrails,
@@ -103,7 +98,7 @@ class FMOS:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config = config or Config()
-        self.pfms = self._build_pfms(config, backends or {}, registry or DriverRegistry())
+        self.pfms = build_pfms(config, backends or {}, registry or DriverRegistry())
         self.breakers = breakers(config.pfms, clock)
         self.db: Database | None = None
         self._ledger: BudgetLedger | None = None
@@ -129,9 +124,9 @@ class FMOS:
             weakref.finalize(self, self.indexer.close)
         traces = self._writer if config.state.trace else None
         self.traps = default_trap_table(accounts, self._approvals)
-        checks = _known_vfms(checks or {}, config, "checks")
+        checks = known_vfms(checks or {}, config, "checks")
         approval = TrustHandler(self._approvals)
-        keys = _known_vfms(answer_keys or {}, config, "answer_keys")
+        keys = known_vfms(answer_keys or {}, config, "answer_keys")
         failover = Failover(self.breakers, accounts)
         escalation = Escalation(accounts, self.pfms, checks, approval, keys, failover)
         self.traps.register("trust", TrustTrap(approval, escalation))
@@ -151,8 +146,14 @@ class FMOS:
         self.pipeline = Pipeline(
             [
                 Admit(frozenset(config.tenants)),
-                self._context_stage(
-                    config, _known_vfms(policies or {}, config, "policies"), accounts, failover
+                context_stage(
+                    config,
+                    self.pfms,
+                    known_vfms(policies or {}, config, "policies"),
+                    AgentFS(self.db) if self.db is not None else None,
+                    accounts,
+                    failover,
+                    self.indexer,
                 ),
                 Guard(
                     Guardrails(),
@@ -183,51 +184,10 @@ class FMOS:
         self._vfms = {name: VFM(self, name, vfm) for name, vfm in config.vfms.items()}
         self.mediator = Mediator(self)
 
-    def _context_stage(
-        self,
-        config: Config,
-        policies: dict[str, list[ContextPolicy]],
-        accounts: Accounts | None,
-        failover: Failover,
-    ) -> Context:
-        fs = AgentFS(self.db) if self.db is not None else None
-        return Context(
-            {n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt},
-            {
-                n: [*(spec.build() for spec in v.context), *policies.get(n, [])]
-                for n, v in config.vfms.items()
-            },
-            fs,
-            summarisers={
-                n: ModelSummariser(self.pfms[config.summary_pfm(n)])
-                for n, v in config.vfms.items()
-                if v.summariser == "model"
-            },
-            recall=Recall(fs, accounts, failover=failover) if fs is not None else None,
-            indexer=self.indexer,
-        )
-
     @classmethod
     def from_config(cls, path: str | Path, **kwargs: object) -> FMOS:
         """An FMOS kernel from a strict TOML file."""
         return cls(Config.load(path), **kwargs)  # type: ignore[arg-type]
-
-    @staticmethod
-    def _build_pfms(
-        config: Config, given: dict[str, Backend], registry: DriverRegistry
-    ) -> dict[str, PFM]:
-        pfms = {}
-        for name, pfm in config.pfms.items():
-            backend = given.get(name)
-            if backend is None:
-                backend = registry.load(pfm.driver).from_options(pfm.options, pfm=name)
-            try:
-                profile = backend.profile.merged(pfm.profile) if pfm.profile else backend.profile
-            except ValidationError as exc:
-                raise ConfigError(f"[pfms.{name}.profile]: {explain(exc)}") from None
-            backend.profile = profile  # the driver maps reasoning levels by the merged profile
-            pfms[name] = PFM(name, backend, profile)
-        return pfms
 
     def vfm(self, name: str = "default") -> VFM:
         """The VFM called ``name``."""
@@ -389,14 +349,3 @@ def _need(value: _T | None, what: str) -> _T:
     if value is None:
         raise ConfigError(f"{what} need the state store; set [state] enabled = true")
     return value
-
-
-def _known_vfms(per_vfm: dict[str, _T], config: Config, what: str) -> dict[str, _T]:
-    """``per_vfm`` unchanged, after checking that it names only configured VFMs."""
-    unknown = sorted(set(per_vfm) - set(config.vfms))
-    if unknown:
-        raise ConfigError(
-            f"{what} name VFM(s) {', '.join(map(repr, unknown))}, which are not configured "
-            f"(configured: {', '.join(sorted(config.vfms))})"
-        )
-    return per_vfm
