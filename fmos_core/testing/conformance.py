@@ -44,10 +44,11 @@ import pytest
 from fmos_core.config import Config
 from fmos_core.context.recall import RECALL
 from fmos_core.contract import Privilege, Request, Response, ToolSpec
-from fmos_core.errors import ApprovalRequired, BudgetExceeded
+from fmos_core.errors import ApprovalRequired, BackendUnavailable, BudgetExceeded
 from fmos_core.kernel import FMOS
 from fmos_core.registry import DriverRegistry
 from fmos_core.testing.recording import RecordingBackend
+from fmos_core.testing.scripted import ScriptedBackend
 from fmos_core.verification import RuleCheck
 
 POLICY_PROMPT = "Answer in one short sentence."
@@ -173,7 +174,12 @@ class HarnessConformance(abc.ABC):
         config = Config.parse(
             {
                 "state": {"url": f"sqlite:///{state}"},
-                "pfms": {"smollm2": {"driver": "llamacpp"}},
+                "pfms": {
+                    "smollm2": {"driver": "llamacpp"},
+                    # the same embedded model, priced higher, for routing
+                    "premium": {"driver": "llamacpp", "profile": {"input_price_per_mtok": 1.0}},
+                    "down": {"driver": "scripted"},  # always unreachable
+                },
                 "vfms": {
                     "default": {"pfms": ["smollm2"]},
                     "policy": {"pfms": ["smollm2"], "system_prompt": POLICY_PROMPT},
@@ -184,19 +190,32 @@ class HarnessConformance(abc.ABC):
                         "pfms": ["smollm2"],
                         "verify": {"samples": SAMPLES, "human": True},
                     },
+                    "fallback": {"pfms": ["down", "smollm2"], "fallback": {"retries": 0}},
+                    "cached": {"pfms": ["smollm2"], "cache": {"exact": True}},
+                    "routed": {
+                        "pfms": ["smollm2", "premium"],
+                        "routing": {"rules": [{"tenants": ["vip"], "prefer": "premium"}]},
+                    },
+                    "reasoned": {"pfms": ["smollm2"], "reasoning": {"default": "low"}},
                 },
                 "tenants": {
                     "default": {},
                     "acme": {"clearance": "read"},
                     "tight": {},
                     "governed": {"admin_policies": [ADMIN_RULE]},
+                    "vip": {},
                 },
             }
         )
         embedded = DriverRegistry().load("llamacpp").from_options({}, pfm="smollm2")
         recording = RecordingBackend(embedded)
+        backends = {
+            "smollm2": recording,
+            "premium": RecordingBackend(embedded),
+            "down": ScriptedBackend([BackendUnavailable("connection refused", pfm="down")] * 99),
+        }
         checks: dict[str, list[RuleCheck]] = {"checked": [never_enough]}
-        with FMOS(config, backends={"smollm2": recording}, checks=checks) as fmos:
+        with FMOS(config, backends=backends, checks=checks) as fmos:
             yield ConformanceKernel(fmos, recording)
 
     def test_a_call_over_budget_is_refused_and_spends_nothing(
@@ -273,6 +292,50 @@ class HarnessConformance(abc.ABC):
         assert reply.text == approval.response["message"]["content"]
         actions = [t["action"] for t in reply.metadata["traps"] if t["type"] == "trust"]
         assert actions == [f"held for approval {approval.id}"]
+
+    def test_a_pfm_that_is_down_falls_back_to_the_next(self, kernel: ConformanceKernel) -> None:
+        seen = len(kernel.recording.requests)
+        reply = self.call(kernel.fmos, "Say hi.", vfm="fallback", tenant="default")
+        assert reply.metadata["pfm"] == "smollm2"
+        policies = reply.metadata["provenance"]["policies"]
+        assert "fallback:down->smollm2:BackendUnavailable" in policies
+        assert len(kernel.recording.requests) == seen + 1
+
+    def test_a_repeated_call_is_served_from_its_tenants_exact_cache(
+        self, kernel: ConformanceKernel
+    ) -> None:
+        fmos = kernel.fmos
+        first = self.call(fmos, "Name a fruit.", vfm="cached", tenant="acme")
+        seen = len(kernel.recording.requests)
+        again = self.call(fmos, "Name a fruit.", vfm="cached", tenant="acme")
+        assert len(kernel.recording.requests) == seen, "a hit must not reach the pFM"
+        assert again.text == first.text
+        assert "cache:exact" in again.metadata["provenance"]["policies"]
+        other = self.call(fmos, "Name a fruit.", vfm="cached", tenant="default")
+        assert len(kernel.recording.requests) == seen + 1, "tenants never share entries"
+        assert "cache:exact" not in other.metadata["provenance"]["policies"]
+
+    def test_a_routing_rule_sends_a_tenant_to_its_pfm(self, kernel: ConformanceKernel) -> None:
+        fmos = kernel.fmos
+        reply = self.call(fmos, "Say hi.", vfm="routed", tenant="vip")
+        assert reply.metadata["pfm"] == "premium"
+        signals = fmos.traces.get(reply.metadata["trace_id"]).signals
+        assert signals is not None
+        route = signals["route"]
+        assert (route["pfm"], route["by"], route["rule"]) == ("premium", "rule", 0)
+        plain = self.call(fmos, "Say hi.", vfm="routed", tenant="default")
+        assert plain.metadata["pfm"] == "smollm2"
+
+    def test_the_vfms_reasoning_level_reaches_the_pfm(self, kernel: ConformanceKernel) -> None:
+        fmos = kernel.fmos
+        reply = self.call(fmos, "What is 12 plus 7?", vfm="reasoned", tenant="default")
+        assert kernel.recording.requests[-1].reasoning_level == "low"
+        trace = fmos.traces.get(reply.metadata["trace_id"])
+        assert trace.signals is not None
+        assert (trace.signals["reasoning"]["asked"], trace.signals["reasoning"]["used"]) == (
+            "auto",
+            "low",
+        )
 
     def test_provenance_is_in_the_response_metadata(self, kernel: ConformanceKernel) -> None:
         reply = self.call(kernel.fmos, "Say yes.", vfm="policy", tenant="default")
