@@ -46,13 +46,19 @@ def fit_logistic(
     epochs: int,
     l2: float = 0.01,
     rate: float = 0.5,
+    balanced: bool = True,
 ) -> tuple[list[float], float]:
-    """Weights and bias on standardised ``rows``; both labels weigh equally in total."""
+    """Weights and bias on standardised ``rows``. ``balanced``: both labels weigh equally
+    in total (for a decision threshold); else each row weighs the same (calibrated
+    probabilities, to compare models)."""
     x = [[(v - m) / s for v, m, s in zip(row, means, scales, strict=True)] for row in rows]
     y = [1.0 if label else 0.0 for label in labels]
     n, k = len(x), len(means)
     positives = sum(y)
-    weight = [n / (2 * positives) if t else n / (2 * (n - positives)) for t in y]
+    if balanced:
+        weight = [n / (2 * positives) if t else n / (2 * (n - positives)) for t in y]
+    else:
+        weight = [1.0] * n
     w, b = [0.0] * k, 0.0
     for _ in range(epochs):
         grad, grad_b = [l2 * wi for wi in w], 0.0

@@ -106,14 +106,14 @@ def test_trained_router_picks_the_cheap_pfm_where_it_succeeds_and_beats_the_rule
         assert (cheap.pfm, cheap.text, hard.pfm, hard.text) == ("small", "42", "large", "Lima")
         route = fmos.traces.get(hard.trace_id).signals["route"]
     assert route["by"] == "learned" and route["version"] == 1
-    assert route["scores"]["small"] < route["threshold"] <= route["scores"]["large"]
+    assert route["scores"]["small"] < route["scores"]["large"] and route["cost_weight"] >= 0
     config = tmp_path / "fmos.toml"
     config.write_text(f'[state]\nurl = "sqlite:///{tmp_path}/s.db"\n')
     monkeypatch.setenv("FMOS_CONFIG", str(config))
     code, out, err = run_cli(capsys, "route", "explain", hard.trace_id)
     assert code == 0, err
     assert "large was chosen by the learned router v1" in out
-    assert re.search(r"Predicted success: small 0\.\d\d, large 0\.\d\d \(threshold", out)
+    assert re.search(r"Predicted success: small 0\.\d\d, large 0\.\d\d \(cost weight", out)
     code, out, err = run_cli(capsys, "route", "list")
     assert code == 0 and "v1" in out and "yes" in out
     pfms = "".join(
@@ -227,7 +227,7 @@ def test_training_is_deterministic_and_keeps_requests_out_of_both_sides():
             data.append(Outcome(f"{pfm}{i}", f"k{i}", pfm, ok, 1.0 if pfm == "a" else 9.0, ask))
     one = train_router(data, RoutingConfig(), pool, vfm="v")
     two = train_router(data, RoutingConfig(), pool, vfm="v")
-    assert one.models == two.models and one.threshold == two.threshold
+    assert one.models == two.models and one.cost_weight == two.cost_weight
     assert one.trained_on + one.held_out == 80 and one.held_out % 2 == 0  # pairs stay together
     assert one.metrics["learned"]["cost"] < 9.0 and one.metrics["learned"]["success"] == 1.0
 

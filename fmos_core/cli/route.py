@@ -69,7 +69,7 @@ def list_versions(vfm: VfmOption = "default") -> None:
     store = RouterArtifacts(fmos_home() / "artifacts" / "router")
     table = Table(
         "version", "pool", "trained on", "held out", "success learned", "success rules",
-        "cost learned", "cost rules", "threshold", "used",
+        "cost learned", "cost rules", "cost weight", "used",
     )  # fmt: skip
     for version in store.versions(vfm):
         a = store.load(vfm, version)
@@ -83,7 +83,7 @@ def list_versions(vfm: VfmOption = "default") -> None:
             f"{rules['success']:.0%}",
             f"{learned['cost']:.6f}",
             f"{rules['cost']:.6f}",
-            f"{a.threshold:.2f}",
+            f"{a.cost_weight:.2f}",
             "yes" if a.beats_rules else "no",
         )
     out().print(table)

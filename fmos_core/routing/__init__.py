@@ -14,7 +14,7 @@ Example:
 
 from fmos_core.routing.artifacts import RouterArtifact, RouterArtifacts
 from fmos_core.routing.explain import explain
-from fmos_core.routing.features import FEATURE_SET, FEATURES, features
+from fmos_core.routing.features import FEATURE_SET, feature_names, features, vocabulary
 from fmos_core.routing.learned import LearnedRouter, SuccessModel
 from fmos_core.routing.record import RouteRecord
 from fmos_core.routing.router import Router, Routers, explores
@@ -22,7 +22,6 @@ from fmos_core.routing.rules import Ask, Candidate, Choice, Option, RuleRouter, 
 from fmos_core.routing.training import MIN_EXAMPLES, Outcome, beats, replay, train_router
 
 __all__ = [
-    "FEATURES",
     "FEATURE_SET",
     "MIN_EXAMPLES",
     "Ask",
@@ -41,8 +40,10 @@ __all__ = [
     "beats",
     "explain",
     "explores",
+    "feature_names",
     "features",
     "price",
     "replay",
     "train_router",
+    "vocabulary",
 ]

@@ -1,7 +1,7 @@
 """Router artifacts: versioned JSON files, one directory per VFM, never overwritten.
 
 ``$FMOS_HOME/artifacts/router/<vfm>/v0001.json`` … Each records the feature set, the
-pool it was trained for (in order), one success model per pFM, the threshold, what
+pool it was trained for (in order), one success model per pFM, the cost weight, what
 it was trained on and its held-out score beside the rules'. The kernel uses the
 newest that beat the rules; one trained for another pool or feature set, or that
 cannot be read, is a ``ConfigError`` naming the file and what to do.
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fmos_core.errors import ConfigError, UnknownRecord
-from fmos_core.routing.features import FEATURE_SET, FEATURES
+from fmos_core.routing.features import FEATURE_SET, feature_names
 from fmos_core.routing.learned import LearnedRouter, SuccessModel
 
 
@@ -43,11 +43,12 @@ class RouterArtifact:
     feature_set: str
     pfms: list[str]
     models: dict[str, dict[str, Any]]
-    threshold: float
+    cost_weight: float
     trained_on: int
     held_out: int
     metrics: dict[str, dict[str, float]]
     beats_rules: bool
+    tags: list[str] = dataclasses.field(default_factory=list)  # the tag vocabulary
 
     def replace(self, **changes: Any) -> RouterArtifact:
         return dataclasses.replace(self, **changes)
@@ -62,7 +63,7 @@ class RouterArtifact:
             )
             for name, m in self.models.items()
         }
-        return LearnedRouter(version=self.version, models=models, threshold=self.threshold)
+        return LearnedRouter(self.version, models, self.cost_weight, tuple(self.tags))
 
 
 class RouterArtifacts:
@@ -112,7 +113,7 @@ class RouterArtifacts:
             sizes = {len(m["weights"]) for m in artifact.models.values()}
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ConfigError(f"router artifact {path} is corrupt ({exc}); {retrain}") from None
-        if artifact.feature_set != FEATURE_SET or sizes - {len(FEATURES)}:
+        if artifact.feature_set != FEATURE_SET or sizes - {len(feature_names(artifact.tags))}:
             raise ConfigError(
                 f"router artifact {path} was trained on other features than this FMOS "
                 f"computes ({artifact.feature_set!r}, not {FEATURE_SET!r}); {retrain}"

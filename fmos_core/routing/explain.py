@@ -36,9 +36,9 @@ def explain(route: dict[str, Any] | None, *, served_by: str, vfm: str = "X") -> 
     lines = [f"{pfm} was chosen {who}: {route.get('reason', '')}."]
     scores = route.get("scores") or {}
     if scores:
-        threshold = route.get("threshold")
+        weight = route.get("cost_weight") or 0.0
         ranked = ", ".join(f"{name} {p:.2f}" for name, p in scores.items())
-        lines.append(f"Predicted success: {ranked} (threshold {threshold:.2f}).")
+        lines.append(f"Predicted success: {ranked} (cost weight {weight:.2f}).")
     skipped = route.get("skipped") or {}
     if skipped:
         lines.append(

@@ -1,16 +1,19 @@
-"""The learned router: one success model per pFM, the cheapest likely success wins.
+"""The learned router: one success model per pFM; the best success for its price wins.
 
 Each pFM of the pool has a logistic model of P(its answer is good | the request's
-features). The router takes the cheapest candidate whose predicted success clears
-the threshold tuned at training time; when none does, the one most likely to
-succeed.
+features). The router takes the candidate with the highest predicted success minus
+``cost_weight`` × its price relative to the dearest candidate (ties: the cheaper), with
+``cost_weight`` tuned at training time. Where no pFM is likely to succeed, the
+cheapest wins (paying more buys nothing); where only a dear one is, it wins when its
+edge in predicted success outweighs its price — the label it imitates is "the
+cheapest pFM whose answer was good".
 
 Example:
     >>> from fmos_core.profiles import CapabilityProfile
     >>> from fmos_core.routing.rules import Option
     >>> sure = SuccessModel(weights=(0.0,), bias=4.0, means=(0.0,), scales=(1.0,))
     >>> unsure = SuccessModel(weights=(0.0,), bias=-4.0, means=(0.0,), scales=(1.0,))
-    >>> router = LearnedRouter(version=1, models={"a": unsure, "b": sure}, threshold=0.7)
+    >>> router = LearnedRouter(version=1, models={"a": unsure, "b": sure}, cost_weight=0.3)
     >>> cheap = Option("a", CapabilityProfile(input_price_per_mtok=0.1))
     >>> dear = Option("b", CapabilityProfile(input_price_per_mtok=9.0))
     >>> router.choose([0.0], [cheap, dear]).pfm.name
@@ -21,9 +24,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from fmos_core.routing.rules import C, Choice, by_price
+from fmos_core.routing.rules import C, Choice, by_price, price
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,25 +52,25 @@ class LearnedRouter:
 
     version: int
     models: dict[str, SuccessModel]
-    threshold: float
+    cost_weight: float  # predicted success a price as high as the dearest candidate's costs
+    tags: tuple[str, ...] = field(default=())  # the tag vocabulary of its features
 
     def scores(self, x: Sequence[float], names: Sequence[str]) -> dict[str, float]:
         """Predicted success of each named pFM (a pFM without a model scores 0)."""
         return {n: self.models[n].p_good(x) if n in self.models else 0.0 for n in names}
 
     def choose(self, x: Sequence[float], candidates: Sequence[C]) -> Choice[C]:
-        """The cheapest candidate predicted to succeed, else the likeliest."""
+        """The candidate with the best predicted success for its price (module doc)."""
         scores = self.scores(x, [c.name for c in candidates])
-        for candidate in by_price(candidates):
-            if scores[candidate.name] >= self.threshold:
-                reason = (
-                    f"the cheapest pFM whose predicted success ({scores[candidate.name]:.2f}) "
-                    f"clears {self.threshold:.2f}"
-                )
-                return Choice(candidate, "learned", reason)
-        best = max(candidates, key=lambda c: scores[c.name])
+        dearest = max(price(c.profile) for c in candidates)
+
+        def utility(candidate: C) -> float:
+            share = price(candidate.profile) / dearest if dearest > 0 else 0.0
+            return scores[candidate.name] - self.cost_weight * share
+
+        best = max(by_price(candidates), key=utility)  # the first maximum: the cheaper
         reason = (
-            f"no pFM's predicted success clears {self.threshold:.2f}; the likeliest "
-            f"({scores[best.name]:.2f})"
+            f"the best predicted success ({scores[best.name]:.2f}) for its price "
+            f"(cost weight {self.cost_weight:.2f})"
         )
         return Choice(best, "learned", reason)

@@ -2,7 +2,7 @@
 
 ``by`` says who decided: ``default`` (the pool's first pFM that can serve), ``rule``
 (``rule`` is its index in ``[vfms.X.routing] rules``), ``learned`` (``version``,
-``scores`` per candidate and ``threshold``), ``explore`` or ``trap`` (the budget
+``scores`` per candidate and ``cost_weight``), ``explore`` or ``trap`` (the budget
 trap downgraded the call before routing, and the route kept that pFM).
 
 Example:
@@ -28,7 +28,7 @@ class RouteRecord:
     rule: int | None = None
     version: int | None = None  # of the learned router
     scores: dict[str, float] = field(default_factory=dict)  # predicted success per pFM
-    threshold: float | None = None
+    cost_weight: float | None = None
     skipped: dict[str, str] = field(default_factory=dict)  # pFM -> why it could not serve
     needs: list[str] = field(default_factory=list)
     explore: bool = False
@@ -42,7 +42,7 @@ class RouteRecord:
             "rule": self.rule,
             "version": self.version,
             "scores": self.scores,
-            "threshold": self.threshold,
+            "cost_weight": self.cost_weight,
             "skipped": self.skipped,
             "needs": self.needs,
             "explore": self.explore,

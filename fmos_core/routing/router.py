@@ -85,10 +85,10 @@ class Router:
             choice = Choice(picked, "explore", f"explored: {share} of calls try a random pFM")
             record.explore = True
         elif self.learned is not None:
-            x = features(ask.request)
+            x = features(ask.request, self.learned.tags)
             choice = self.learned.choose(x, candidates)
             record.version = self.learned.version
-            record.threshold = self.learned.threshold
+            record.cost_weight = self.learned.cost_weight
             record.scores = {
                 k: round(v, 4)
                 for k, v in self.learned.scores(x, [c.name for c in candidates]).items()

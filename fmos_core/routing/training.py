@@ -7,14 +7,15 @@ split into train and held-out by a stable hash of their key (the escalation
 ladder's ``held_out``), so a request never sits on both sides.
 
 One logistic success model per pFM is fitted on that pFM's training outcomes (the
-ladder's pure-Python fit); the threshold is tuned on the training groups.
+ladder's pure-Python fit); the cost weight is tuned on the training groups.
 
 **The score.** A routing policy (the rules, or the learned router) is replayed on
 the held-out groups: for each, the pFM it would pick; when the group holds an
 outcome of that pFM, its success and cost count (``matched``). The learned router
-*beats the rules* when both matched at least ``MIN_MATCHED`` groups and it is at
-least as accurate (share of good answers) and either more accurate or cheaper (mean
-cost per call). Successes per dollar are reported beside it.
+*beats the rules* when both matched at least ``MIN_MATCHED`` groups and it gives more
+good answers, or — giving up at most ``MAX_SUCCESS_DROP`` of the rules' share of good
+answers — more good answers per dollar (so "always the cheapest pFM" never wins by
+being cheap alone).
 
 Example:
     >>> from fmos_core.config import RoutingConfig
@@ -47,14 +48,16 @@ from fmos_core.errors import BadRequest
 from fmos_core.logistic import fit_logistic, held_out, standardise
 from fmos_core.reasoning import expresses
 from fmos_core.routing.artifacts import RouterArtifact
-from fmos_core.routing.features import FEATURE_SET, FEATURES, features
+from fmos_core.routing.features import FEATURE_SET, feature_names, features, vocabulary
 from fmos_core.routing.learned import LearnedRouter, SuccessModel
 from fmos_core.routing.rules import Ask, Candidate, RuleRouter
 
 MIN_EXAMPLES = 20
 MIN_MATCHED = 5
-THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 … 0.95
-SUCCESS_SLACK = 0.02  # thresholds this close to the best training success count as equal
+MAX_SUCCESS_DROP = 0.05
+L2 = 0.1  # few outcomes per pFM and many sparse features: keep the weights small
+COST_WEIGHTS = tuple(round(0.05 * i, 2) for i in range(21))  # 0.00 … 1.00
+SUCCESS_SLACK = 0.02  # weights this close to the best training success count as equal
 
 
 @dataclass(slots=True)
@@ -67,11 +70,7 @@ class Outcome:
     good: bool
     cost: float
     ask: Ask
-    x: list[float] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.x:
-            self.x = features(self.ask.request)
+    x: list[float] = field(default_factory=list)  # set by training, over its tag vocabulary
 
 
 @dataclass(slots=True)
@@ -93,7 +92,7 @@ def train_router(
     holdout: float = 0.3,
     epochs: int = 300,
 ) -> RouterArtifact:
-    """Fit the per-pFM models, tune the threshold, score learned vs rules on held-out."""
+    """Fit the per-pFM models, tune the cost weight, score learned vs rules on held-out."""
     if len(pool) < 2:
         raise BadRequest(
             f"VFM {vfm!r} has one pFM ({pool[0].name if pool else 'none'}); a router chooses "
@@ -110,11 +109,15 @@ def train_router(
             f"are needed — serve more calls with [vfms.{vfm}.routing] explore > 0 so every "
             "pFM is tried, and judge answers (the app's checks, the ladder, FMOS.feedback)"
         )
-    models = {p.name: _model([o for o in train if o.pfm == p.name], epochs) for p in pool}
-    router = LearnedRouter(version=0, models=models, threshold=0.5)
+    tags = vocabulary(o.ask.request.tags for o in train)
+    for o in known:
+        o.x = features(o.ask.request, tags)
+    k = len(feature_names(tags))
+    models = {p.name: _model([o for o in train if o.pfm == p.name], k, epochs) for p in pool}
+    router = LearnedRouter(0, models, 0.5, tags)
     train_groups, test_groups = _groups(train), _groups(test)
-    threshold, train_score = _tune(router, pool, train_groups)
-    router = LearnedRouter(version=0, models=models, threshold=threshold)
+    weight, train_score = _tune(router, pool, train_groups)
+    router = LearnedRouter(0, models, weight, tags)
     learned = replay(_learned_policy(router, pool), test_groups)
     ruled = replay(_rules_policy(RuleRouter(rules), pool), test_groups)
     return RouterArtifact(
@@ -124,21 +127,35 @@ def train_router(
         feature_set=FEATURE_SET,
         pfms=[p.name for p in pool],
         models={name: _as_json(m) for name, m in models.items()},
-        threshold=threshold,
+        cost_weight=weight,
         trained_on=len(train),
         held_out=len(test),
         metrics={"learned": learned, "rules": ruled, "train": train_score},
         beats_rules=beats(learned, ruled),
+        tags=list(tags),
     )
 
 
 def beats(learned: dict[str, float], rules: dict[str, float]) -> bool:
-    """At least as accurate as the rules, and more accurate or cheaper (see module)."""
+    """More accurate than the rules, or more good answers per dollar at most
+    ``MAX_SUCCESS_DROP`` less accurate (see the module docstring).
+
+    Example:
+        >>> rules = {"success": 0.60, "cost": 15.0, "matched": 50.0}
+        >>> beats({"success": 0.57, "cost": 12.0, "matched": 50.0}, rules)
+        True
+        >>> beats({"success": 0.45, "cost": 9.0, "matched": 50.0}, rules)  # cheap alone
+        False
+    """
     if min(learned["matched"], rules["matched"]) < MIN_MATCHED:
         return False
     if learned["success"] > rules["success"] + 1e-9:
         return True
-    return abs(learned["success"] - rules["success"]) <= 1e-9 and learned["cost"] < rules["cost"]
+    if learned["success"] < rules["success"] - MAX_SUCCESS_DROP - 1e-9:
+        return False
+    if learned["cost"] <= 0 or rules["cost"] <= 0:  # free pFMs: the cheaper one
+        return learned["cost"] < rules["cost"]
+    return learned["success"] / learned["cost"] > rules["success"] / rules["cost"] + 1e-12
 
 
 def replay(policy: Policy, groups: Sequence[_Group]) -> dict[str, float]:
@@ -203,15 +220,17 @@ def _learned_policy(router: LearnedRouter, pool: Sequence[Candidate]) -> Policy:
 def _tune(
     router: LearnedRouter, pool: Sequence[Candidate], groups: Sequence[_Group]
 ) -> tuple[float, dict[str, float]]:
-    """The threshold of the cheapest policy within ``SUCCESS_SLACK`` of the most
-    accurate one on the training groups (ties: the higher threshold)."""
+    """The cost weight in the middle of those whose policies are within
+    ``SUCCESS_SLACK`` of the most accurate on the training groups: the models were
+    fitted on those groups, so the edges of that range are where training flatters
+    them most."""
     scored = []
-    for t in THRESHOLDS:
-        policy = _learned_policy(LearnedRouter(0, router.models, t), pool)
+    for t in COST_WEIGHTS:
+        policy = _learned_policy(LearnedRouter(0, router.models, t, router.tags), pool)
         scored.append((t, replay(policy, groups)))
     best = max(s["success"] for _, s in scored)
     close = [(t, s) for t, s in scored if s["success"] >= best - SUCCESS_SLACK]
-    return min(close, key=lambda ts: (ts[1]["cost"], -ts[0]))
+    return close[len(close) // 2]
 
 
 def _groups(outcomes: Sequence[Outcome]) -> list[_Group]:
@@ -231,9 +250,9 @@ def _as_json(model: SuccessModel) -> dict[str, Any]:
     }
 
 
-def _model(rows: Sequence[Outcome], epochs: int) -> SuccessModel:
-    """A pFM's success model; with too few or one-sided outcomes, its smoothed rate."""
-    k = len(FEATURES)
+def _model(rows: Sequence[Outcome], k: int, epochs: int) -> SuccessModel:
+    """A pFM's success model over ``k`` features; with too few or one-sided outcomes,
+    its smoothed rate."""
     labels = [o.good for o in rows]
     if len(rows) < 4 or len(set(labels)) < 2:
         rate = (sum(labels) + 1) / (len(rows) + 2)
@@ -241,5 +260,5 @@ def _model(rows: Sequence[Outcome], epochs: int) -> SuccessModel:
         return SuccessModel((0.0,) * k, bias, (0.0,) * k, (1.0,) * k)
     x = [o.x for o in rows]
     means, scales = standardise(x)
-    weights, bias = fit_logistic(x, labels, means, scales, epochs=epochs, l2=0.01)
+    weights, bias = fit_logistic(x, labels, means, scales, epochs=epochs, l2=L2, balanced=False)
     return SuccessModel(tuple(weights), bias, tuple(means), tuple(scales))
