@@ -1,4 +1,5 @@
-"""``reasoning_level`` (named, a token budget, or "auto") passes through every adapter."""
+"""``reasoning_level`` (named, a token budget, or "auto") passes through every adapter, and
+LangChain run tags become FMOS request tags."""
 
 from __future__ import annotations
 
@@ -59,3 +60,11 @@ def test_langgraph(kernel: tuple[FMOS, RecordingBackend]) -> None:
     FMOSModelNode(fmos, reasoning_level=2048).invoke({"messages": [HumanMessage("hi")]})
     FMOSModelNode(fmos, reasoning_level="auto").invoke({"messages": [HumanMessage("hi")]})
     assert [r.reasoning_level for r in recording.requests] == [2048, "medium"]
+
+
+def test_langchain_run_tags_become_request_tags(kernel: tuple[FMOS, RecordingBackend]) -> None:
+    fmos, recording = kernel
+    ChatFMOS(fmos=fmos, tags=["math"]).invoke("hi")
+    ChatFMOS(fmos=fmos).invoke("hi", config={"tags": ["cacheable", "seq:step:1"]})
+    ChatFMOS(fmos=fmos).invoke("hi")
+    assert [r.tags for r in recording.requests] == [["math"], ["cacheable"], []]

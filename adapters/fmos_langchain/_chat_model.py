@@ -139,9 +139,15 @@ class ChatFMOS(BaseChatModel):
     # -- calls ------------------------------------------------------------------------
 
     def _call(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        run_tags: list[str] | None = None,
     ) -> tuple[VFM, list[Message], dict[str, Any]]:
-        """The VFM, contract messages and VFM options of one call."""
+        """The VFM, contract messages and VFM options of one call. LangChain's run tags
+        (``ChatFMOS(tags=…)``, ``invoke(…, config={"tags": …})``) become FMOS request
+        tags, except LangChain's own step markers (``seq:step:1``: they hold a colon)."""
         kwargs = dict(kwargs)
         kwargs.pop("ls_structured_output_format", None)
         vfm = self.fmos.vfm(kwargs.pop("model", None) or self.vfm)
@@ -168,6 +174,9 @@ class ChatFMOS(BaseChatModel):
         if tools:
             options["tools"] = [self._spec(t) for t in tools]
         options.update(kwargs)
+        tags = [t for t in dict.fromkeys(run_tags or []) if ":" not in t]
+        if tags:
+            options["tags"] = tags
         return vfm, to_contract(messages), options
 
     def _spec(self, tool: Any) -> ToolSpec:
@@ -184,7 +193,7 @@ class ChatFMOS(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        vfm, contract, options = self._call(messages, stop, kwargs)
+        vfm, contract, options = self._call(messages, stop, kwargs, _tags(run_manager))
         return _result(vfm.invoke(contract, **options))
 
     async def _agenerate(
@@ -194,7 +203,7 @@ class ChatFMOS(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        vfm, contract, options = self._call(messages, stop, kwargs)
+        vfm, contract, options = self._call(messages, stop, kwargs, _tags(run_manager))
         return _result(await vfm.ainvoke(contract, **options))
 
     def _stream(
@@ -204,7 +213,7 @@ class ChatFMOS(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        vfm, contract, options = self._call(messages, stop, kwargs)
+        vfm, contract, options = self._call(messages, stop, kwargs, _tags(run_manager))
         calls = 0
         for event in vfm.stream(contract, **options):
             chunk = _chunk(event, calls)
@@ -220,7 +229,7 @@ class ChatFMOS(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        vfm, contract, options = self._call(messages, stop, kwargs)
+        vfm, contract, options = self._call(messages, stop, kwargs, _tags(run_manager))
         calls = 0
         async for event in vfm.astream(contract, **options):
             chunk = _chunk(event, calls)
@@ -336,3 +345,10 @@ def _chunk(event: StreamEvent, calls: int) -> ChatGenerationChunk:
     if event.tool_call is not None:
         return ChatGenerationChunk(message=tool_chunk(event.tool_call, calls))
     return ChatGenerationChunk(message=text_chunk(event.delta))
+
+
+def _tags(
+    run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+) -> list[str]:
+    """The LangChain run's tags (its own and inherited), if any."""
+    return list(run_manager.tags) if run_manager is not None else []
