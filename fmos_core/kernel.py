@@ -58,6 +58,7 @@ from fmos_core.pipeline.verify import Ladders
 from fmos_core.reasoning.bandit import tune
 from fmos_core.reasoning.outcomes import read_outcomes
 from fmos_core.reasoning.policy import PolicyBook, ReasoningPolicies, ReasoningPolicy
+from fmos_core.reasoning.retune import Retuner
 from fmos_core.registry import DriverRegistry, load_vector_index
 from fmos_core.routing import RouterArtifact, RouterArtifacts, Routers, train_router
 from fmos_core.routing.traces import outcomes
@@ -136,6 +137,7 @@ class FMOS:
             frozenset(name for name, found in checks.items() if found),
         )
         self.reasoning = PolicyBook(ReasoningPolicies(fmos_home() / "artifacts" / "reasoning"))
+        self.retuner = Retuner(self.tune_reasoning)  # [vfms.X.reasoning] retune_every
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
             vectors = self.indexer.index if self.indexer is not None else None
             recall = MemoryRecall(AgentFS(self.db), accounts, index=vectors)
@@ -160,7 +162,7 @@ class FMOS:
                     dict(config.tenants),
                     {name: v.trust for name, v in config.vfms.items()},
                 ),
-                Reason(self.reasoning, frozenset(checks)),
+                Reason(self.reasoning, frozenset(checks), self.retuner.request),
                 Cache(self._cache, caching, self._semantic, embedders),
                 Reserve(accounts),
                 TrapCheck(self.traps),
@@ -308,11 +310,13 @@ class FMOS:
         return self.indexer
 
     def flush(self) -> None:
-        """Wait until every trace, settlement and queued index item is durable."""
+        """Wait until every trace, settlement and queued index item is durable, and
+        every background re-tune has finished."""
         if self._writer is not None:
             self._writer.flush()
         if self.indexer is not None:
             self.indexer.flush()
+        self.retuner.wait()
 
     async def aclose(self) -> None:
         """Close the drivers' resources that belong to the running loop."""
@@ -321,6 +325,7 @@ class FMOS:
 
     def close(self) -> None:
         """Flush traces and settlements, close drivers and loops, close the store."""
+        self.retuner.wait()
         if self._writer is not None:
             self._writer.close()
         if self.indexer is not None:

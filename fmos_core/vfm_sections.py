@@ -132,6 +132,8 @@ class ReasoningConfig(_Strict):
     (chosen by a stable hash of the session and prompt, so runs repeat). Tuning scores
     each level by success minus ``token_weight`` × tokens (the price of one token
     against one success) and writes a tag's level after ``min_calls`` scored calls.
+    ``retune_every``: with ``tune``, every that many ``"auto"`` calls FMOS re-tunes in
+    the background and uses the new policy (0: only ``fmos reasoning tune``).
     """
 
     default: ConcreteLevel = "off"
@@ -140,6 +142,7 @@ class ReasoningConfig(_Strict):
     explore: float = Field(default=0.1, ge=0, le=1)
     token_weight: float = Field(default=0.001, ge=0)
     min_calls: int = Field(default=20, ge=1)
+    retune_every: int = Field(default=0, ge=0)
 
 
 ROUTE_CHOICES = ("cheapest", "most_capable")

@@ -278,3 +278,20 @@ def test_exploration_skips_levels_no_pool_pfm_can_express(tmp_path: Path) -> Non
     with FMOS(settings, backends={"p": by_level({"low"})}) as fmos:  # knob none: no budgets
         used = ask(fmos, 16)
     assert set(used) == {"off", "low"}
+
+
+def test_serving_retunes_in_the_background_every_n_auto_calls(tmp_path: Path) -> None:
+    """With ``retune_every``, the policy follows the traces while FMOS serves: no one
+    runs ``fmos reasoning tune``."""
+    cfg = config(tmp_path, explore=1.0, retune_every=10, min_calls=15)
+    with FMOS(cfg, backends={"p": by_level({"low"})}, checks={"default": [is_42]}) as fmos:
+        ask(fmos, 9)
+        assert fmos.reasoning.get("default") is None  # no re-tune asked for yet
+        ask(fmos, 1, start=9)  # the 10th asks: under 15 scored calls, nothing is written
+        assert fmos.reasoning.get("default") is None
+        ask(fmos, 10, start=10)  # the 20th asks again; flush waits for the re-tune
+        policy = fmos.reasoning.get("default")
+        assert policy is not None and policy.version == 1 and policy.trained_on >= 19
+        assert policy.tags["math"].level == "low"  # the only level that answers 42
+        folder = fmos.reasoning.store.root / "default"
+        assert sorted(p.name for p in folder.glob("v*.json")) == ["v0001.json"]

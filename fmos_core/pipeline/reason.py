@@ -15,6 +15,7 @@ tunes nor sets a default, has nothing to decide or record: it passes at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fmos_core.errors import ReasoningUnsupported
@@ -59,9 +60,16 @@ class Reason(Stage):
 
     name = "reason"
 
-    def __init__(self, policies: PolicyBook, checked: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        policies: PolicyBook,
+        checked: frozenset[str] = frozenset(),
+        retune: Callable[[str], None] | None = None,
+    ) -> None:
         self._policies = policies
         self._checked = checked  # VFMs with rule checks
+        self._retune = retune  # asks for a background re-tune of a VFM
+        self._since: dict[str, int] = {}  # "auto" calls per VFM since the last re-tune
 
     async def run(self, call: Call) -> None:
         request = call.request
@@ -72,6 +80,8 @@ class Reason(Stage):
             return  # the fast path: every pFM can do without reasoning
         if asked == "auto":
             config = call.vfm.reasoning
+            if config.tune and config.retune_every and self._retune is not None:
+                self._count(call.vfm_name, config.retune_every)
             policy = self._policies.get(call.vfm_name) if config.tune else None
             levels = [
                 lv for lv in config.levels if any(expresses(p.profile, lv) for p in call.pool)
@@ -88,6 +98,15 @@ class Reason(Stage):
         call.reasoning = record
         if not expresses(call.pfm.profile, record.used):
             _move(call, record.used)
+
+    def _count(self, vfm: str, every: int) -> None:
+        """Count an ``"auto"`` call of ``vfm``; every ``every``-th asks for a re-tune."""
+        since = self._since.get(vfm, 0) + 1
+        if since >= every:
+            since = 0
+            assert self._retune is not None
+            self._retune(vfm)
+        self._since[vfm] = since
 
 
 def _plainly_off(asked: object, call: Call) -> bool:
