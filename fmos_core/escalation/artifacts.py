@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from fmos_core.errors import ConfigError, UnknownRecord
 from fmos_core.escalation.ladder import LearnedLadder
 from fmos_core.escalation.signals import FEATURES
+from fmos_core.versioned import versions, write_next
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,27 +67,14 @@ class LadderArtifacts:
 
     def save(self, artifact: LadderArtifact) -> LadderArtifact:
         """Write ``artifact`` as the VFM's next version; returns it with that version."""
-        folder = self.root / artifact.vfm
-        folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            version = max(self.versions(artifact.vfm), default=0) + 1
-            saved = artifact.replace(version=version)
-            data = json.dumps(dataclasses.asdict(saved), indent=1, sort_keys=True)
-            tmp = folder / f".v{version:04d}.{os.getpid()}.tmp"
-            tmp.write_text(data, encoding="utf-8")
-            try:  # link, not rename: a version another process wrote first is never replaced
-                os.link(tmp, folder / f"v{version:04d}.json")
-            except FileExistsError:
-                continue
-            finally:
-                tmp.unlink()
-            return saved
+
+        def payload(version: int) -> dict[str, Any]:
+            return dataclasses.asdict(artifact.replace(version=version))
+
+        return artifact.replace(version=write_next(self.root / artifact.vfm, payload))
 
     def versions(self, vfm: str) -> list[int]:
-        folder = self.root / vfm
-        if not folder.is_dir():
-            return []
-        return sorted(int(p.stem[1:]) for p in folder.glob("v[0-9]*.json"))
+        return versions(self.root / vfm)
 
     def load(self, vfm: str, version: int) -> LadderArtifact:
         path = self.root / vfm / f"v{version:04d}.json"

@@ -14,13 +14,13 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import timedelta
 from pathlib import Path
 
 from fmos_core.errors import ConfigError
 from fmos_core.pool.record import PoolProfile, format_time
+from fmos_core.versioned import write_once
 
 _STAMP = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
@@ -36,19 +36,10 @@ class ProfileStore:
         """Write ``profile`` under its date; a taken name moves the date on by 1 µs."""
         folder = self._folder(profile.pfm)
         folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            data = json.dumps(profile.to_dict(), indent=1, sort_keys=True)
-            tmp = folder / f".{profile.stamp}.{os.getpid()}.tmp"
-            tmp.write_text(data, encoding="utf-8")
-            try:  # link, not rename: a profile another process wrote first is never replaced
-                os.link(tmp, folder / f"{profile.stamp}.json")
-            except FileExistsError:
-                later = profile.created + timedelta(microseconds=1)
-                profile = profile.replace(created_at=format_time(later))
-                continue
-            finally:
-                tmp.unlink()
-            return profile
+        while not write_once(folder / f"{profile.stamp}.json", profile.to_dict()):
+            later = profile.created + timedelta(microseconds=1)
+            profile = profile.replace(created_at=format_time(later))
+        return profile
 
     def stamps(self, pfm: str) -> list[str]:
         """The saved profiles' file stems, oldest first."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 from fmos_core.errors import ConfigError, UnknownRecord
 from fmos_core.reasoning.knob import Level
+from fmos_core.versioned import versions, write_next
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,26 +108,14 @@ class ReasoningPolicies:
 
     def save(self, policy: ReasoningPolicy) -> ReasoningPolicy:
         """Write ``policy`` as the VFM's next version; returns it with that version."""
-        folder = self.root / policy.vfm
-        folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            version = max(self.versions(policy.vfm), default=0) + 1
-            saved = dataclasses.replace(policy, version=version)
-            tmp = folder / f".v{version:04d}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(saved.to_json(), indent=1, sort_keys=True), "utf-8")
-            try:  # link, not rename: a version another process wrote first is never replaced
-                os.link(tmp, folder / f"v{version:04d}.json")
-            except FileExistsError:
-                continue
-            finally:
-                tmp.unlink()
-            return saved
+
+        def payload(version: int) -> dict[str, Any]:
+            return dataclasses.replace(policy, version=version).to_json()
+
+        return dataclasses.replace(policy, version=write_next(self.root / policy.vfm, payload))
 
     def versions(self, vfm: str) -> list[int]:
-        folder = self.root / vfm
-        if not folder.is_dir():
-            return []
-        return sorted(int(p.stem[1:]) for p in folder.glob("v[0-9]*.json"))
+        return versions(self.root / vfm)
 
     def load(self, vfm: str, version: int) -> ReasoningPolicy:
         path = self.root / vfm / f"v{version:04d}.json"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 from fmos_core.errors import ConfigError, UnknownRecord
 from fmos_core.routing.features import FEATURE_SET, feature_names
 from fmos_core.routing.learned import LearnedRouter, SuccessModel
+from fmos_core.versioned import versions, write_next
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,26 +77,14 @@ class RouterArtifacts:
 
     def save(self, artifact: RouterArtifact) -> RouterArtifact:
         """Write ``artifact`` as the VFM's next version; returns it with that version."""
-        folder = self.root / artifact.vfm
-        folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            version = max(self.versions(artifact.vfm), default=0) + 1
-            saved = artifact.replace(version=version)
-            tmp = folder / f".v{version:04d}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(dataclasses.asdict(saved), indent=1, sort_keys=True))
-            try:  # link, not rename: a version another process wrote first is never replaced
-                os.link(tmp, self.path(artifact.vfm, version))
-            except FileExistsError:
-                continue
-            finally:
-                tmp.unlink()
-            return saved
+
+        def payload(version: int) -> dict[str, Any]:
+            return dataclasses.asdict(artifact.replace(version=version))
+
+        return artifact.replace(version=write_next(self.root / artifact.vfm, payload))
 
     def versions(self, vfm: str) -> list[int]:
-        folder = self.root / vfm
-        if not folder.is_dir():
-            return []
-        return sorted(int(p.stem[1:]) for p in folder.glob("v[0-9]*.json") if p.stem[1:].isdigit())
+        return versions(self.root / vfm)
 
     def load(self, vfm: str, version: int, pool: Sequence[str] | None = None) -> RouterArtifact:
         """Version ``version``; with ``pool``, it must have been trained for that pool."""
