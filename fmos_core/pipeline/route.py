@@ -12,7 +12,6 @@ is passed over. Every decision is kept as ``call.route`` and stored in the trace
 
 from __future__ import annotations
 
-from fmos_core.contract import Request
 from fmos_core.errors import BadRequest, BudgetExceeded
 from fmos_core.pipeline.accounts import Accounts, switch_pfm
 from fmos_core.pipeline.call import PFM, Call
@@ -20,19 +19,7 @@ from fmos_core.pipeline.stages import Stage
 from fmos_core.reasoning import expresses
 from fmos_core.routing.record import RouteRecord
 from fmos_core.routing.router import Routers
-from fmos_core.routing.rules import Ask
-
-
-def required_capabilities(request: Request) -> list[str]:
-    """Profile flags the request needs, e.g. ``["tools", "logprobs"]``."""
-    needs = []
-    if request.tools and request.tool_choice != "none":
-        needs.append("tools")
-    if request.response_schema is not None:
-        needs.append("json_schema")
-    if request.logprobs:
-        needs.append("logprobs")
-    return needs
+from fmos_core.routing.rules import Ask, required_capabilities
 
 
 def has(pfm: PFM, needs: list[str]) -> bool:

@@ -98,6 +98,18 @@ def most_capable(candidates: Sequence[C]) -> C:
     return max(candidates, key=lambda c: (price(c.profile), c.profile.context_window))
 
 
+def required_capabilities(request: Request) -> list[str]:
+    """Profile flags the request needs, e.g. ``["tools", "logprobs"]``."""
+    needs = []
+    if request.tools and request.tool_choice != "none":
+        needs.append("tools")
+    if request.response_schema is not None:
+        needs.append("json_schema")
+    if request.logprobs:
+        needs.append("logprobs")
+    return needs
+
+
 def by_price(candidates: Sequence[C]) -> list[C]:
     """Cheapest first; pool order among equal prices."""
     return sorted(candidates, key=lambda c: price(c.profile))

@@ -50,7 +50,7 @@ from fmos_core.reasoning import expresses
 from fmos_core.routing.artifacts import RouterArtifact
 from fmos_core.routing.features import FEATURE_SET, feature_names, features, vocabulary
 from fmos_core.routing.learned import LearnedRouter, SuccessModel
-from fmos_core.routing.rules import Ask, Candidate, RuleRouter
+from fmos_core.routing.rules import Ask, Candidate, RuleRouter, required_capabilities
 
 MIN_EXAMPLES = 20
 MIN_MATCHED = 5
@@ -185,21 +185,9 @@ def serves(profile_of: Candidate, ask: Ask, needs: Sequence[str]) -> bool:
     return fits and capable and expresses(profile, ask.request.reasoning_level)
 
 
-def needs_of(ask: Ask) -> list[str]:
-    request = ask.request
-    needs = []
-    if request.tools and request.tool_choice != "none":
-        needs.append("tools")
-    if request.response_schema is not None:
-        needs.append("json_schema")
-    if request.logprobs:
-        needs.append("logprobs")
-    return needs
-
-
 def _rules_policy(rules: RuleRouter, pool: Sequence[Candidate]) -> Policy:
     def pick(group: _Group) -> str | None:
-        needs = needs_of(group.ask)
+        needs = required_capabilities(group.ask.request)
         candidates = [p for p in pool if serves(p, group.ask, needs)]
         if not candidates:
             return None
@@ -210,7 +198,7 @@ def _rules_policy(rules: RuleRouter, pool: Sequence[Candidate]) -> Policy:
 
 def _learned_policy(router: LearnedRouter, pool: Sequence[Candidate]) -> Policy:
     def pick(group: _Group) -> str | None:
-        needs = needs_of(group.ask)
+        needs = required_capabilities(group.ask.request)
         candidates = [p for p in pool if serves(p, group.ask, needs)]
         return router.choose(group.x, candidates).pfm.name if candidates else None
 
