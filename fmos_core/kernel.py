@@ -260,10 +260,9 @@ class FMOS:
     def feedback(
         self, trace_id: str, score: float, comment: str | None = None, *, tenant: str = "default"
     ) -> None:
-        """Rate the answer of trace ``trace_id`` (0 = bad … 1 = good); stored with the trace.
-
-        The ladder learns from these (``fmos ladder train``).
-        """
+        """Rate the answer of trace ``trace_id`` (0 = bad … 1 = good); stored with the trace
+        (the comment PII-redacted). The learned ladder and router and reasoning tuning
+        learn from these; an unknown trace or a score outside 0..1 is a typed error."""
         self.traces.feedback(trace_id, score, comment, tenant=tenant)
 
     def train_router(self, vfm: str = "default", *, holdout: float = 0.3) -> RouterArtifact:

@@ -1,4 +1,4 @@
-"""The ``fmos`` command line: chat, traces, budgets, approvals, fs, ingest, cache, doctor.
+"""The ``fmos`` command line: chat, traces, feedback, budgets, approvals, fs, ingest, doctor.
 
 Example:
     >>> from typer.testing import CliRunner
@@ -15,6 +15,7 @@ from fmos_core.cli import (  # noqa: F401  (registers commands)
     cache,
     chat,
     doctor,
+    feedback,
     fs,
     ingest,
     ladder,

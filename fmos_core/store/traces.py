@@ -27,7 +27,9 @@ from sqlalchemy import select, update
 from fmos_core.errors import BadRequest, UnknownRecord
 from fmos_core.store import schema
 from fmos_core.store.db import Database
-from fmos_core.trust.pii import redact_value
+from fmos_core.trust.pii import redact, redact_value
+
+MAX_COMMENT = 4000  # characters of a feedback comment
 
 
 @dataclass(slots=True)
@@ -127,10 +129,18 @@ class TraceReader:
 
     def feedback(
         self, trace_id: str, score: float, comment: str | None = None, *, tenant: str
-    ) -> None:
-        """Store a rating of ``tenant``'s trace ``trace_id`` (0 = bad … 1 = good) with it."""
+    ) -> dict[str, Any]:
+        """Store a rating of ``tenant``'s trace ``trace_id`` (0 = bad … 1 = good) with it,
+        the ``comment`` PII-redacted like the trace; returns what was stored."""
         if not 0.0 <= score <= 1.0:  # NaN fails both comparisons
             raise BadRequest(f"feedback score must be between 0 and 1, got {score!r}")
+        if comment is not None and len(comment) > MAX_COMMENT:
+            raise BadRequest(
+                f"a feedback comment has at most {MAX_COMMENT} characters, this one "
+                f"{len(comment)}; shorten it"
+            )
+        if comment is not None:
+            comment = redact(comment).text
         c = schema.traces.c
         with self._db.begin() as conn:
             row = conn.execute(
@@ -142,8 +152,10 @@ class TraceReader:
                     "a response carries (response.trace_id)"
                 )
             signals = dict(row.signals or {})
-            signals["feedback"] = {"score": score, "comment": comment, "at": time.time()}
+            stored = {"score": score, "comment": comment, "at": time.time()}
+            signals["feedback"] = stored
             conn.execute(update(schema.traces).where(c.id == trace_id).values(signals=signals))
+        return stored
 
     def get(self, trace_id: str) -> TraceRecord:
         with self._db.engine.connect() as conn:
