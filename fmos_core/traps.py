@@ -39,7 +39,7 @@ class Trap:
 
 
 TrapHandler = Callable[[Trap, "Call"], Awaitable[str]]
-Detector = Callable[["Call"], Trap | None]
+Detector = Callable[["Call"], Trap | Awaitable[Trap | None] | None]  # sync or async
 
 
 class TrapTable:
@@ -54,7 +54,9 @@ class TrapTable:
         self.detectors: list[Detector] = []
 
     def add_detector(self, detector: Detector) -> None:
-        """Run ``detector(call)`` on every call before execution; a ``Trap`` it returns fires."""
+        """Run ``detector(call)`` (a function or a coroutine function) on every call before
+        execution; a ``Trap`` it returns fires. Slow work (I/O, a vector query) belongs in
+        a coroutine that hands it to a thread, never on the event loop."""
         self.detectors.append(detector)
 
     def register(self, trap_type: TrapKind, handler: TrapHandler) -> None:

@@ -364,3 +364,34 @@ def test_privileged_tool_without_state_cannot_be_approved(make):
     with pytest.raises(ApprovalRequired, match="enable \\[state\\]") as info:
         fmos.vfm().invoke("mail", tools=[SEND], tenant="acme")
     assert info.value.approval_id == ""
+
+
+def test_an_async_detector_runs_off_the_loop_and_fires_its_trap(make):
+    """A detector may be a coroutine function: slow lookups go to a thread, and the event
+    loop that serves other calls is never blocked by them."""
+    import asyncio
+    import threading
+
+    loop_threads: list[str] = []
+    work_threads: list[str] = []
+
+    def lookup(question: str) -> bool:
+        work_threads.append(threading.current_thread().name)
+        return "norway" in question.lower()
+
+    async def needs_fact(call):
+        loop_threads.append(threading.current_thread().name)
+        question = call.request.messages[-1].content
+        if await asyncio.to_thread(lookup, question):
+            return Trap(type="knowledge", reason="mentions norway", capability="retrieve")
+        return None
+
+    async def retrieve(trap, call):
+        return "looked it up"
+
+    fmos = make({"s": ScriptedBackend(["Oslo", "?"])}, state=False)
+    fmos.traps.add_detector(needs_fact)
+    fmos.traps.register("knowledge", retrieve)
+    assert [t.action for t in fmos.vfm().invoke("Capital of Norway?").traps] == ["looked it up"]
+    assert fmos.vfm().invoke("Capital of Peru?").traps == []
+    assert loop_threads and work_threads and set(loop_threads).isdisjoint(work_threads)

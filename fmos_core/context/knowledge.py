@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Collection
 
@@ -74,7 +75,9 @@ class MemoryRecall:
         self._k = k
         self._min_score = min_score
 
-    def detect(self, call: Call) -> Trap | None:
+    async def detect(self, call: Call) -> Trap | None:
+        """The knowledge trap, if the newest user message needs memory; the vector tier's
+        queries (embedding the text, searching) run on a worker thread."""
         users = [m for m in call.request.messages if m.role == "user"]
         if not users:
             return None
@@ -82,7 +85,8 @@ class MemoryRecall:
         found = self._named(call, text)
         texts = self._mentioned(call, text, exclude=found)
         if self._index is not None:
-            texts.update(self._indexed(call, text, exclude={*found, *texts}))
+            exclude = {*found, *texts}
+            texts.update(await asyncio.to_thread(self._indexed, call, text, exclude))
         found.update({key: path for key, (path, _) in texts.items()})
         if not found:
             return None

@@ -9,6 +9,7 @@ stage costs nothing. Settling (usage, budget, trace) is the pipeline's ``finally
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -202,7 +203,8 @@ class TrapCheck(Stage):
         while call.pending:
             await self._table.dispatch(call.pending.pop(0), call)
         for detect in self._table.detectors:
-            trap = detect(call)
+            found = detect(call)
+            trap = await found if inspect.isawaitable(found) else found
             if trap is not None:
                 await self._table.dispatch(trap, call)
         # last: pending traps may switch the pFM, and detectors may add context
