@@ -68,6 +68,11 @@ def _create_semantic_cache(conn: Connection) -> None:
     schema.semantic_cache.create(conn)
 
 
+def _create_artifact_versions(conn: Connection) -> None:
+    for table in (schema.artifact_versions, schema.artifact_aliases, schema.alias_moves):
+        table.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_traces_budgets_approvals", _create_v1_tables),
     ("0002_key_value", _create_kv),
@@ -76,6 +81,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_trace_signals", _add_trace_signals),
     ("0006_response_cache", _create_response_cache),
     ("0007_semantic_cache", _create_semantic_cache),
+    ("0008_artifact_versions", _create_artifact_versions),
 ]
 
 

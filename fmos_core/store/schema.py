@@ -265,3 +265,43 @@ semantic_cache = Table(
     Index("ix_semantic_cache_lookup", "tenant", "scope", "facts"),
     Index("ix_semantic_cache_vfm", "tenant", "vfm"),
 )
+
+# migration 0008: versions of a VFM's evolvable artifacts, their aliases and the aliases'
+# history (fmos_core.evolution)
+artifact_versions = Table(
+    "artifact_versions",
+    metadata,
+    Column("vfm", String(200), primary_key=True),
+    Column("kind", String(50), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("body", JSON, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("evaluation", JSON),
+)
+
+artifact_aliases = Table(
+    "artifact_aliases",
+    metadata,
+    Column("vfm", String(200), primary_key=True),
+    Column("kind", String(50), primary_key=True),
+    Column("alias", String(50), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+alias_moves = Table(
+    "alias_moves",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vfm", String(200), nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("alias", String(50), nullable=False),
+    Column("from_version", Integer),
+    Column("to_version", Integer),
+    Column("at", Float, nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_alias_moves_lookup", "vfm", "kind", "alias"),
+)

@@ -1,0 +1,108 @@
+"""Versions of a VFM's artifacts, their aliases and the alias history, on SQLite and
+PostgreSQL: register, canary, promote, rollback (never past the first), pin."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from fmos_core.errors import BadRequest, UnknownRecord
+from fmos_core.evolution import VersionStore
+
+V, K = "default", "system_prompt"
+
+
+@pytest.fixture
+def store(db) -> VersionStore:
+    return VersionStore(db)
+
+
+def test_versions_are_numbered_immutable_and_listed(store) -> None:
+    one = store.register(V, K, {"text": "Be brief."}, by="ann", note="first")
+    two = store.register(V, K, {"text": "Be exact."}, by="fmos")
+    other = store.register(V, "policy", {"threshold": 0.5}, by="fmos")
+    assert (one.version, two.version, other.version) == (1, 2, 1)
+    assert store.get(V, K, 1).body == {"text": "Be brief."} and store.get(V, K, 1).note == "first"
+    assert [v.version for v in store.list(V, K)] == [1, 2]
+    store.evaluate(V, K, 2, {"accuracy": 0.7, "items": 40})
+    assert store.get(V, K, 2).evaluation == {"accuracy": 0.7, "items": 40}
+
+
+def test_canary_promotion_and_rollback_keep_a_history(store) -> None:
+    for text in ("a", "b", "c"):
+        store.register(V, K, {"text": text}, by="fmos")
+    store.move(V, K, "production", 1, by="ann", reason="initial")
+    store.move(V, K, "canary", 2, by="fmos", reason="proposed from traces")
+    promoted = store.promote(V, K, by="fmos", reason="canary scored 0.8 vs 0.6")
+    assert (promoted.from_version, promoted.to_version) == (1, 2)
+    assert store.alias(V, K, "production") == 2 and store.alias(V, K, "canary") is None
+    store.move(V, K, "production", 3, by="ann", reason="hand-picked")
+    back = store.rollback(V, K, by="fmos", reason="regression")
+    assert (back.from_version, back.to_version) == (3, 2)
+    assert store.serving(V, K) == 2
+    moves = [(m.alias, m.from_version, m.to_version) for m in store.history(V, K)]
+    assert moves == [
+        ("production", None, 1),
+        ("canary", None, 2),
+        ("canary", 2, None),
+        ("production", 1, 2),
+        ("production", 2, 3),
+        ("production", 3, 2),
+    ]
+    assert store.history(V, K, "production")[-1].reason == "rollback: regression"
+
+
+def test_a_rollback_past_the_first_version_is_refused_and_changes_nothing(store) -> None:
+    store.register(V, K, {"text": "a"}, by="fmos")
+    with pytest.raises(BadRequest, match="no earlier version to roll back to"):
+        store.rollback(V, K, by="fmos", reason="nothing there")
+    store.move(V, K, "production", 1, by="ann", reason="initial")
+    with pytest.raises(BadRequest, match=r"it is at 1, its first"):
+        store.rollback(V, K, by="fmos", reason="past the first")
+    assert store.alias(V, K, "production") == 1 and len(store.history(V, K)) == 1
+
+
+def test_a_pin_overrides_production_until_it_is_unset(store) -> None:
+    for text in ("a", "b"):
+        store.register(V, K, {"text": text}, by="fmos")
+    store.move(V, K, "production", 2, by="ann", reason="initial")
+    store.move(V, K, "pinned", 1, by="ann", reason="reproduce run 17")
+    assert store.serving(V, K) == 1
+    store.move(V, K, "pinned", None, by="ann", reason="done")
+    assert store.serving(V, K) == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda s: s.move(V, K, "production", 9, by="a", reason="r"),
+            UnknownRecord,
+            "no version 9",
+        ),
+        (lambda s: s.move(V, K, "beta", 1, by="a", reason="r"), BadRequest, "unknown alias 'beta'"),
+        (lambda s: s.register(V, "weights", {}, by="a"), BadRequest, "unknown artifact kind"),
+        (lambda s: s.promote(V, K, by="a", reason="r"), BadRequest, "has no canary to promote"),
+    ],
+    ids=["unknown version", "unknown alias", "unknown kind", "no canary"],
+)
+def test_bad_input_is_a_typed_error_and_nothing_moves(store, call, error, message) -> None:
+    store.register(V, K, {"text": "a"}, by="fmos")
+    with pytest.raises(error, match=message):
+        call(store)
+    assert store.history(V, K) == [] and store.alias(V, K, "production") is None
+
+
+def test_concurrent_registrations_get_distinct_numbers(store) -> None:
+    def register(i: int) -> None:
+        store.register(V, K, {"text": str(i)}, by=f"writer-{i}")
+
+    writers = [threading.Thread(target=register, args=(i,)) for i in range(8)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    versions = store.list(V, K)
+    assert [v.version for v in versions] == list(range(1, 9))
+    assert sorted(v.body["text"] for v in versions) == [str(i) for i in range(8)]
