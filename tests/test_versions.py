@@ -3,6 +3,7 @@ PostgreSQL: register, canary, promote, rollback (never past the first), pin."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -50,7 +51,12 @@ def test_canary_promotion_and_rollback_keep_a_history(store) -> None:
         ("production", 2, 3),
         ("production", 3, 2),
     ]
-    assert store.history(V, K, "production")[-1].reason == "rollback: regression"
+    last = store.history(V, K, "production")[-1]
+    assert (last.action, last.reason) == ("rollback", "regression")
+    again = store.rollback(V, K, by="fmos", reason="still bad")  # further back, not undo
+    assert (again.from_version, again.to_version) == (2, 1)
+    with pytest.raises(BadRequest, match="it is at 1, its first"):
+        store.rollback(V, K, by="fmos", reason="past the first")
 
 
 def test_a_rollback_past_the_first_version_is_refused_and_changes_nothing(store) -> None:
@@ -106,3 +112,49 @@ def test_concurrent_registrations_get_distinct_numbers(store) -> None:
     versions = store.list(V, K)
     assert [v.version for v in versions] == list(range(1, 9))
     assert sorted(v.body["text"] for v in versions) == [str(i) for i in range(8)]
+
+
+@pytest.fixture
+def cli_store(tmp_path, monkeypatch) -> VersionStore:
+    """A store the CLI reads through $FMOS_CONFIG, with three prompt versions."""
+    from fmos_core.store import Database
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    config = tmp_path / "fmos.toml"
+    config.write_text(f'[state]\nurl = "{url}"\n')
+    monkeypatch.setenv("FMOS_CONFIG", str(config))
+    store = VersionStore(Database(url))
+    for text in ("Be brief.", "Be exact.", "Be kind."):
+        store.register(V, K, {"text": text}, by="fmos", note=text)
+    return store
+
+
+def test_the_cli_promotes_rolls_back_pins_and_diffs(cli_store, capsys) -> None:
+    from kernels import run_cli
+
+    assert run_cli(capsys, "versions", "promote", "1")[1].strip() == (
+        "default/system_prompt production: none -> 1"
+    )
+    run_cli(capsys, "versions", "promote", "2", "--canary")
+    code, out, err = run_cli(capsys, "versions", "promote", "--reason", "canary won")
+    assert (code, out.strip()) == (0, "default/system_prompt production: 1 -> 2"), err
+    code, out, _ = run_cli(capsys, "versions", "list")
+    assert code == 0 and "production" in out and "Be exact." in out
+    assert run_cli(capsys, "versions", "rollback")[1].strip().endswith("production: 2 -> 1")
+    code, _, err = run_cli(capsys, "versions", "rollback")
+    assert code == 2 and "no earlier version to roll back to" in " ".join(err.split())
+    run_cli(capsys, "versions", "pin", "3")
+    assert cli_store.serving(V, K) == 3
+    run_cli(capsys, "versions", "pin", "--unset")
+    assert cli_store.serving(V, K) == 1
+    code, out, _ = run_cli(capsys, "versions", "diff", "1", "2")
+    assert code == 0 and '-  "text": "Be brief."' in out and '+  "text": "Be exact."' in out
+    code, out, _ = run_cli(capsys, "versions", "show", "2", "--json")
+    shown = json.loads(out)
+    assert shown["body"] == {"text": "Be exact."}
+    assert [(m["alias"], m["to_version"]) for m in shown["moves"]][:2] == [
+        ("canary", 2),
+        ("canary", None),
+    ]
+    code, _, err = run_cli(capsys, "versions", "show", "9")
+    assert code == 2 and "no version 9" in err

@@ -23,6 +23,7 @@ from fmos_core.cli import (  # noqa: F401  (registers commands)
     reasoning,
     route,
     traces,
+    versions,
 )
 from fmos_core.cli._app import app, main
 

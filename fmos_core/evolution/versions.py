@@ -63,6 +63,7 @@ class AliasMove:
     at: float
     by: str
     reason: str
+    action: str = "move"  # move | promote | rollback
 
 
 class VersionStore:
@@ -149,7 +150,7 @@ class VersionStore:
         if version is not None:
             self.get(vfm, kind, version)
         with self._db.begin() as conn:
-            return _move(conn, vfm, kind, alias, version, by, reason)
+            return _move(conn, vfm, kind, alias, version, by, reason, "move")
 
     def promote(self, vfm: str, kind: str, *, by: str, reason: str) -> AliasMove:
         """Make the canary the production version; the canary alias is cleared."""
@@ -160,29 +161,35 @@ class VersionStore:
                     f"{vfm}/{kind} has no canary to promote; set one with "
                     f"`fmos versions promote --canary VERSION`"
                 )
-            _move(conn, vfm, kind, "canary", None, by, f"promoted: {reason}")
-            return _move(conn, vfm, kind, "production", canary, by, reason)
+            _move(conn, vfm, kind, "canary", None, by, reason, "promote")
+            return _move(conn, vfm, kind, "production", canary, by, reason, "promote")
 
     def rollback(
         self, vfm: str, kind: str, alias: str = "production", *, by: str, reason: str
     ) -> AliasMove:
-        """Point ``alias`` back at the version it held before its last move."""
+        """Point ``alias`` back at the version it held before the current one; rolling
+        back again goes further back, never past the first."""
         with self._db.begin() as conn:
             current = _alias_for_update(conn, vfm, kind, alias)
             c = schema.alias_moves.c
-            last = conn.execute(
-                select(c.from_version)
-                .where(c.vfm == vfm, c.kind == kind, c.alias == alias, c.to_version == current)
-                .order_by(c.id.desc())
-                .limit(1)
-            ).first()
-            if current is None or last is None or last.from_version is None:
+            moves = conn.execute(
+                select(c.to_version, c.action)
+                .where(c.vfm == vfm, c.kind == kind, c.alias == alias)
+                .order_by(c.id)
+            ).all()
+            held: list[int | None] = []  # the versions the alias went through, undone ones out
+            for move in moves:
+                if move.action == "rollback":
+                    held.pop()
+                else:
+                    held.append(move.to_version)
+            if current is None or len(held) < 2 or held[-2] is None:
                 raise BadRequest(
                     f"{vfm}/{kind} {alias} has no earlier version to roll back to "
                     f"(it is at {current if current is not None else 'none'}, its first); "
                     f"move it to a version with `fmos versions promote`"
                 )
-            return _move(conn, vfm, kind, alias, last.from_version, by, f"rollback: {reason}")
+            return _move(conn, vfm, kind, alias, held[-2], by, reason, "rollback")
 
     def history(self, vfm: str, kind: str, alias: str | None = None) -> builtins.list[AliasMove]:
         """Every move of the aliases of ``vfm``'s ``kind`` (or of one alias), oldest first."""
@@ -193,7 +200,9 @@ class VersionStore:
         with self._db.engine.connect() as conn:
             rows = conn.execute(query.order_by(c.id)).all()
         return [
-            AliasMove(r.vfm, r.kind, r.alias, r.from_version, r.to_version, r.at, r.by, r.reason)
+            AliasMove(
+                r.vfm, r.kind, r.alias, r.from_version, r.to_version, r.at, r.by, r.reason, r.action
+            )
             for r in rows
         ]
 
@@ -223,6 +232,7 @@ def _move(
     version: int | None,
     by: str,
     reason: str,
+    action: str,
 ) -> AliasMove:
     """Move ``alias`` inside the caller's transaction and append the move to history."""
     previous = _alias_for_update(conn, vfm, kind, alias)
@@ -241,11 +251,11 @@ def _move(
         conn.execute(
             update(schema.artifact_aliases).where(*where).values(version=version, updated_at=now)
         )
-    move = AliasMove(vfm, kind, alias, previous, version, now, by, reason)
+    move = AliasMove(vfm, kind, alias, previous, version, now, by, reason, action)
     conn.execute(
         insert(schema.alias_moves).values(
             vfm=vfm, kind=kind, alias=alias, from_version=previous, to_version=version,
-            at=now, by=by, reason=reason,
+            action=action, at=now, by=by, reason=reason,
         )
     )  # fmt: skip
     return move

@@ -300,6 +300,7 @@ alias_moves = Table(
     Column("alias", String(50), nullable=False),
     Column("from_version", Integer),
     Column("to_version", Integer),
+    Column("action", String(20), nullable=False),  # move | promote | rollback
     Column("at", Float, nullable=False),
     Column("by", String(200), nullable=False),
     Column("reason", Text, nullable=False),
