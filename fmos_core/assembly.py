@@ -21,6 +21,7 @@ from fmos_core.context.model_summary import ModelSummariser
 from fmos_core.context.policies import ContextPolicy
 from fmos_core.context.recall import Recall
 from fmos_core.errors import ConfigError
+from fmos_core.evolution import PromptSelector
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline import PFM, Context
@@ -58,9 +59,11 @@ def context_stage(
     accounts: Accounts | None,
     failover: Failover,
     indexer: MemoryIndexer | None,
+    versions: PromptSelector | None = None,
 ) -> Context:
     """The context stage: system prompts, context policies (configured, then ``policies``
-    given in code), model summarisers and the kernel's ``recall`` tool."""
+    given in code), model summarisers, the kernel's ``recall`` tool and the versions of
+    the system prompt the version store serves."""
     return Context(
         {n: v.system_prompt for n, v in config.vfms.items() if v.system_prompt},
         {
@@ -75,6 +78,7 @@ def context_stage(
         },
         recall=Recall(fs, accounts, failover=failover) if fs is not None else None,
         indexer=indexer,
+        versions=versions,
     )
 
 

@@ -26,6 +26,7 @@ from fmos_core.vfm_sections import (
     CacheConfig,
     FallbackConfig,
     ReasoningConfig,
+    RolloutConfig,
     RouteRule,
     RoutingConfig,
     TrustConfig,
@@ -43,6 +44,7 @@ __all__ = [
     "MemoryConfig",
     "PFMConfig",
     "ReasoningConfig",
+    "RolloutConfig",
     "RouteRule",
     "RoutingConfig",
     "StateConfig",
@@ -93,6 +95,7 @@ class VFMConfig(_Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     reasoning: ReasoningConfig = Field(default_factory=ReasoningConfig)
+    rollout: RolloutConfig = Field(default_factory=RolloutConfig)
 
     @model_validator(mode="after")
     def _check_routing(self) -> VFMConfig:

@@ -31,6 +31,7 @@ from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.escalation import LadderArtifact, LadderArtifacts
 from fmos_core.escalation.examples import train_from_traces
+from fmos_core.evolution import PromptSelector, VersionStore
 from fmos_core.health import BreakerStatus, breakers
 from fmos_core.mediation import Mediator
 from fmos_core.memory import AgentFS
@@ -138,6 +139,10 @@ class FMOS:
         )
         self.reasoning = PolicyBook(ReasoningPolicies(fmos_home() / "artifacts" / "reasoning"))
         self.retuner = Retuner(self.tune_reasoning)  # [vfms.X.reasoning] retune_every
+        # the versions of each VFM's system prompt the version store serves
+        self.prompt_versions = (
+            PromptSelector(VersionStore(self.db)) if self.db is not None else None
+        )
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
             vectors = self.indexer.index if self.indexer is not None else None
             recall = MemoryRecall(AgentFS(self.db), accounts, index=vectors)
@@ -156,6 +161,7 @@ class FMOS:
                     accounts,
                     failover,
                     self.indexer,
+                    self.prompt_versions,
                 ),
                 Guard(
                     Guardrails(),

@@ -145,6 +145,14 @@ class ReasoningConfig(_Strict):
     retune_every: int = Field(default=0, ge=0)
 
 
+class RolloutConfig(_Strict):
+    """How a VFM serves versions of its system prompt (``[vfms.X.rollout]``): when the
+    version store has a ``canary``, ``canary_share`` of sessions get it (a stable hash of
+    the session), the rest ``production``; ``pinned`` overrides both."""
+
+    canary_share: float = Field(default=0.1, ge=0, le=1)
+
+
 ROUTE_CHOICES = ("cheapest", "most_capable")
 
 

@@ -88,6 +88,7 @@ def test_invoke_settles_actual_tokens_and_traces(fmos: FMOS) -> None:
     )
     assert [s.name for s in trace.spans] == [
         "admit",
+        "context",
         "guard",
         "reason",
         "reserve",

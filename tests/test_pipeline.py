@@ -113,6 +113,7 @@ def test_stream_yields_deltas_then_the_response(make):
     assert trace.status == "ok"
     assert [s.name for s in trace.spans] == [
         "admit",
+        "context",
         "guard",
         "reason",
         "reserve",
@@ -234,6 +235,7 @@ def test_inactive_stages_are_left_out(make):
     plain = make({"s": ScriptedBackend([])})
     assert [s.name for s in plain.pipeline.stages] == [
         "admit",
+        "context",
         "guard",
         "reason",
         "reserve",
@@ -371,6 +373,7 @@ def test_every_request_writes_exactly_one_complete_trace(make):
         names = [s.name for s in stored.spans]
         assert names == [
             "admit",
+            "context",
             "guard",
             "reason",
             "reserve",

@@ -158,3 +158,69 @@ def test_the_cli_promotes_rolls_back_pins_and_diffs(cli_store, capsys) -> None:
     ]
     code, _, err = run_cli(capsys, "versions", "show", "9")
     assert code == 2 and "no version 9" in err
+
+
+def serve(tmp_path, canary_share: float):
+    from fmos_core import FMOS, Config
+    from fmos_core.testing import RecordingBackend, ScriptedBackend
+
+    config = Config.parse(
+        {
+            "state": {"url": f"sqlite:///{tmp_path}/s.db"},
+            "pfms": {"s": {"driver": "scripted"}},
+            "vfms": {
+                "default": {
+                    "pfms": ["s"],
+                    "system_prompt": "configured prompt",
+                    "rollout": {"canary_share": canary_share},
+                }
+            },
+        }
+    )
+    recording = RecordingBackend(ScriptedBackend(["ok"], repeat=True))
+    return FMOS(config, backends={"s": recording}), recording
+
+
+def test_calls_get_the_served_version_of_the_system_prompt(tmp_path) -> None:
+    fmos, recording = serve(tmp_path, canary_share=0.0)
+    with fmos:
+        first = fmos.vfm().invoke("hi")
+        assert recording.requests[-1].messages[0].content == "configured prompt"
+        assert first.provenance.prompt_versions == {}  # no version set: the config's prompt
+        store = VersionStore(fmos.db)
+        for text in ("Be brief.", "Be exact."):
+            store.register(V, K, {"text": text}, by="fmos")
+        store.move(V, K, "production", 1, by="ann", reason="initial")
+        store.move(V, K, "canary", 2, by="fmos", reason="trial")
+        fmos.prompt_versions.forget()
+        served = fmos.vfm().invoke("hi")
+        assert recording.requests[-1].messages[0].content == "Be brief."
+        assert served.provenance.prompt_versions == {"system_prompt": "v1 (production)"}
+        store.move(V, K, "pinned", 2, by="ann", reason="reproduce")
+        fmos.prompt_versions.forget()
+        pinned = fmos.vfm().invoke("hi")
+        assert pinned.provenance.prompt_versions == {"system_prompt": "v2 (pinned)"}
+        assert fmos.traces.get(pinned.trace_id).provenance["prompt_versions"] == {
+            "system_prompt": "v2 (pinned)"
+        }
+
+
+def test_the_canary_share_splits_sessions_stably(tmp_path) -> None:
+    fmos, _ = serve(tmp_path, canary_share=0.5)
+    with fmos:
+        store = VersionStore(fmos.db)
+        for text in ("Be brief.", "Be exact."):
+            store.register(V, K, {"text": text}, by="fmos")
+        store.move(V, K, "production", 1, by="ann", reason="initial")
+        store.move(V, K, "canary", 2, by="fmos", reason="trial")
+        fmos.prompt_versions.forget()
+        sides = {}
+        for i in range(40):
+            versions = {
+                fmos.vfm().invoke("hi", session=f"s{i}").provenance.prompt_versions["system_prompt"]
+                for _ in range(2)
+            }
+            assert len(versions) == 1  # a session stays on its side
+            sides[i] = versions.pop()
+    canary = sum(v == "v2 (canary)" for v in sides.values())
+    assert 8 <= canary <= 32  # about half of 40 sessions

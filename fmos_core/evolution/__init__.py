@@ -6,6 +6,15 @@ Example:
     True
 """
 
+from fmos_core.evolution.serving import PromptSelector, Selected
 from fmos_core.evolution.versions import ALIASES, KINDS, AliasMove, Version, VersionStore
 
-__all__ = ["ALIASES", "KINDS", "AliasMove", "Version", "VersionStore"]
+__all__ = [
+    "ALIASES",
+    "KINDS",
+    "AliasMove",
+    "PromptSelector",
+    "Selected",
+    "Version",
+    "VersionStore",
+]

@@ -73,6 +73,7 @@ class Call:
     spans: list[Span] = field(default_factory=list)
     provenance_policies: list[str] = field(default_factory=list)
     memory_handles: list[str] = field(default_factory=list)  # memory that shaped the call
+    prompt_versions: dict[str, str] = field(default_factory=dict)  # e.g. system_prompt: v3
     recall: Recall | None = None  # set when the kernel offered its recall tool
     guard: Guard | None = None  # set by the guard stage: content added later passes it too
     side_tokens: int = 0  # spent on the call's behalf before it ran (model summaries)
@@ -116,6 +117,6 @@ class Call:
     def provenance(self) -> Provenance:
         return Provenance.model_construct(
             policies=self.provenance_policies,
-            prompt_versions={},
+            prompt_versions=self.prompt_versions,
             memory_handles=self.memory_handles,
         )

@@ -20,6 +20,7 @@ from fmos_core.context.policies import ContextPolicy, Summariser, Window, extrac
 from fmos_core.context.recall import Recall
 from fmos_core.contract import Message, Response, Usage
 from fmos_core.errors import BudgetExceeded, UnknownRecord, UnknownTenant
+from fmos_core.evolution import PromptSelector
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline.accounts import Accounts
@@ -115,8 +116,10 @@ class Context(Stage):
         summarisers: dict[str, ModelSummariser] | None = None,
         recall: Recall | None = None,
         indexer: MemoryIndexer | None = None,
+        versions: PromptSelector | None = None,
     ) -> None:
         self._system_prompts = system_prompts
+        self._versions = versions
         self._fs = fs
         self._policies = {vfm: list(ps) for vfm, ps in (policies or {}).items() if ps}
         self._summarisers = summarisers or {}
@@ -125,7 +128,7 @@ class Context(Stage):
 
     @property
     def active(self) -> bool:
-        return bool(self._system_prompts or self._policies)
+        return bool(self._system_prompts or self._policies or self._versions)
 
     async def run(self, call: Call) -> None:
         self._system_prompt(call)
@@ -179,6 +182,15 @@ class Context(Stage):
 
     def _system_prompt(self, call: Call) -> None:
         prompt = self._system_prompts.get(call.vfm_name)
+        label = ""
+        if self._versions is not None:  # a version of the prompt the store serves wins
+            identity = call.request.identity
+            key = f"{identity.tenant}/{identity.app}/{identity.session}"
+            share = call.vfm.rollout.canary_share
+            chosen = self._versions.select(call.vfm_name, key, canary_share=share)
+            if chosen is not None:
+                prompt = chosen.text
+                label = f"v{chosen.version} ({chosen.alias})"
         if not prompt:
             return
         first = call.request.messages[0]
@@ -189,6 +201,8 @@ class Context(Stage):
             return  # the caller's own system message stands
         # inserted now, or already in place (a harness applied the policy earlier)
         call.provenance_policies.append(f"system_prompt:{call.vfm_name}")
+        if label:
+            call.prompt_versions["system_prompt"] = label
 
 
 class TrapCheck(Stage):
