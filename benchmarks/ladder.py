@@ -26,7 +26,6 @@ with the early-stopping slow path is printed too.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -39,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from generators import load_generator  # beside this script
 
 from fmos_core import FMOS, BadRequest, Config, Request, Response, VerificationFailed
 
@@ -64,14 +65,7 @@ class Outcome:
 
 
 def tasks_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_ladder_tasks", DATA / "make_ladder_tasks.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_generator("make_ladder_tasks")
 
 
 def load(limit: int | None) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from generators import load_generator  # beside this script
 from llama_cpp.llama_chat_format import ChatFormatterResponse, register_chat_format
 
 from fmos_core import FMOS, BadRequest, Config
@@ -75,14 +76,7 @@ def fewshot_qa(messages: list[Any], **_: Any) -> ChatFormatterResponse:
 
 
 def tasks_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_routing_tasks", DATA / "make_routing_tasks.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_generator("make_routing_tasks")
 
 
 def load(limit: int | None) -> list[dict[str, Any]]:

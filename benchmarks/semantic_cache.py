@@ -29,7 +29,6 @@ threshold of their base: what the literal-facts guard stops. Target: false-hit r
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -39,6 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from generators import load_generator  # beside this script
 
 from fmos_core import FMOS, Config, Request
 from fmos_core.backends import Completion
@@ -53,13 +54,7 @@ SOURCE = "cache:source="
 
 
 def tasks_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_paraphrases", DATA / "make_paraphrases.py")
-    assert spec is not None and spec.loader is not None
-    sys.path.insert(0, str(DATA))  # make_paraphrases imports jsonl_file
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_generator("make_paraphrases")
 
 
 def load(limit: int | None) -> list[dict[str, Any]]:
