@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -60,6 +61,7 @@ def context_stage(
     failover: Failover,
     indexer: MemoryIndexer | None,
     versions: PromptSelector | None = None,
+    on_canary: Callable[[str], None] | None = None,
 ) -> Context:
     """The context stage: system prompts, context policies (configured, then ``policies``
     given in code), model summarisers, the kernel's ``recall`` tool and the versions of
@@ -79,6 +81,7 @@ def context_stage(
         recall=Recall(fs, accounts, failover=failover) if fs is not None else None,
         indexer=indexer,
         versions=versions,
+        on_canary=on_canary,
     )
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "BreakerConfig",
     "CacheConfig",
     "Config",
+    "EvolutionConfig",
     "FallbackConfig",
     "MemoryConfig",
     "PFMConfig",
@@ -129,6 +130,7 @@ class TenantConfig(_Strict):
     admin_policies: list[str] = Field(default_factory=list)
     approval_timeout_s: float | None = Field(default=3600.0, gt=0)  # None: never lapses
     max_pending_approvals: int = Field(default=20, ge=1)  # beyond it, requests are refused
+    share_learning: bool = True  # false: its traces never feed the VFMs' evolution
 
     @field_validator("clearance", mode="before")
     @classmethod
@@ -179,6 +181,15 @@ def _default_tenants() -> dict[str, TenantConfig]:
     return {"default": TenantConfig()}
 
 
+class EvolutionConfig(_Strict):
+    """Where evolved versions are mirrored (``[evolution]``): ``mirror = "mlflow"`` with
+    its ``[evolution.mirror_options]`` (``tracking_uri``, default
+    ``sqlite:///$FMOS_HOME/mlflow.db``); off when absent — the local store alone."""
+
+    mirror: str | None = None
+    mirror_options: dict[str, Any] = Field(default_factory=dict)
+
+
 class Config(_Strict):
     """The whole FMOS configuration. Sections default to the embedded setup."""
 
@@ -187,6 +198,7 @@ class Config(_Strict):
     pfms: dict[str, PFMConfig] = Field(default_factory=_default_pfms)
     vfms: dict[str, VFMConfig] = Field(default_factory=_default_vfms)
     tenants: dict[str, TenantConfig] = Field(default_factory=_default_tenants)
+    evolution: EvolutionConfig = Field(default_factory=EvolutionConfig)
 
     @model_validator(mode="after")
     def _check_references(self) -> Config:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -31,7 +31,14 @@ from fmos_core.contract import Request
 from fmos_core.errors import ConfigError, UnknownVFM
 from fmos_core.escalation import LadderArtifact, LadderArtifacts
 from fmos_core.escalation.examples import train_from_traces
-from fmos_core.evolution import PromptSelector, VersionStore
+from fmos_core.evolution import PromptSelector
+from fmos_core.evolution.canary import CanaryWatch, Verdict
+from fmos_core.evolution.evaluation import Candidate, Case, Score, replay
+from fmos_core.evolution.evolver import Evolution, Plan, evolve
+from fmos_core.evolution.examples import judged_examples
+from fmos_core.evolution.mirror import VersionRegistry
+from fmos_core.evolution.rendering import EVALUATION_TAG, PROPOSAL_TAG
+from fmos_core.evolution.setup import version_registry
 from fmos_core.health import BreakerStatus, breakers
 from fmos_core.mediation import Mediator
 from fmos_core.memory import AgentFS
@@ -127,6 +134,7 @@ class FMOS:
         traces = self._writer if config.state.trace else None
         self.traps = default_trap_table(accounts, self._approvals)
         checks = known_vfms(checks or {}, config, "checks")
+        self._checks = checks
         approval = TrustHandler(self._approvals)
         keys = known_vfms(answer_keys or {}, config, "answer_keys")
         failover = Failover(self.breakers, accounts)
@@ -139,10 +147,20 @@ class FMOS:
         )
         self.reasoning = PolicyBook(ReasoningPolicies(fmos_home() / "artifacts" / "reasoning"))
         self.retuner = Retuner(self.tune_reasoning)  # [vfms.X.reasoning] retune_every
-        # the versions of each VFM's system prompt the version store serves
-        self.prompt_versions = (
-            PromptSelector(VersionStore(self.db)) if self.db is not None else None
-        )
+        # evolved versions of each VFM's artifacts: served, mirrored, watched as canaries
+        self.versions: VersionRegistry | None = None
+        self.prompt_versions: PromptSelector | None = None
+        self.canaries: CanaryWatch | None = None
+        if self.db is not None:
+            self.versions = version_registry(self.db, config.evolution)
+            self.prompt_versions = PromptSelector(self.versions.store)
+            self.canaries = CanaryWatch(
+                self.db,
+                self.versions,
+                {name: v.rollout for name, v in config.vfms.items()},
+                flush=self._writer.flush if self._writer is not None else lambda: None,
+                on_move=self.prompt_versions.forget,
+            )
         if self.db is not None:  # the knowledge trap: named memory is paged into the window
             vectors = self.indexer.index if self.indexer is not None else None
             recall = MemoryRecall(AgentFS(self.db), accounts, index=vectors)
@@ -162,6 +180,7 @@ class FMOS:
                     failover,
                     self.indexer,
                     self.prompt_versions,
+                    self.canaries.served if self.canaries is not None else None,
                 ),
                 Guard(
                     Guardrails(),
@@ -271,6 +290,84 @@ class FMOS:
         learn from these; an unknown trace or a score outside 0..1 is a typed error."""
         self.traces.feedback(trace_id, score, comment, tenant=tenant)
 
+    def evolve(
+        self,
+        vfm: str = "default",
+        kind: str = "demonstrations",
+        *,
+        family: str | None = None,
+        cases: Sequence[Case] | None = None,
+        holdout: float = 0.3,
+        max_examples: int = 4,
+        tenant: str = "default",
+    ) -> Evolution:
+        """One evolution step of ``vfm``'s ``kind`` (``demonstrations`` or
+        ``system_prompt``) from the judged traces of every tenant that shares them:
+        propose, evaluate offline on held-out traces (or ``cases``), register the
+        version with its evaluation and make it the canary if it beat production;
+        ``CandidateRejected`` if it did not (see ``fmos_core.evolution.evolver``)."""
+        target = self.vfm(vfm)  # an unknown VFM is an error
+        versions = _need(self.versions, "evolution")
+        self.flush()
+        shares = self.config.tenants
+        examples = judged_examples(
+            _need(self.db, "evolution"),
+            vfm,
+            shares=lambda t: t not in shares or shares[t].share_learning,
+            tag=family,
+        )
+        plan = Plan(kind, family=family, holdout=holdout, max_examples=max_examples)
+
+        async def evaluate(candidate: Candidate, chosen: Sequence[Case]) -> Score:
+            return await replay(target, candidate, chosen, tenant=tenant)
+
+        async def ask(prompt: str) -> str:
+            answer = await target.ainvoke(
+                prompt,
+                tags=[EVALUATION_TAG, PROPOSAL_TAG],
+                tenant=tenant,
+                app="fmos-evolution",
+                max_tokens=200,
+            )
+            return answer.text
+
+        step = evolve(
+            vfm,
+            plan,
+            examples,
+            versions=versions,
+            served=self._served(vfm),
+            evaluate=evaluate,
+            ask=ask,
+            rollout=target.config.rollout,
+            cases=cases,
+            has_checks=bool(self._checks.get(vfm)),
+        )
+        try:
+            return self.loop.run(step)
+        finally:
+            _need(self.prompt_versions, "evolution").forget()
+
+    def watch_canaries(self, vfm: str = "default") -> list[Verdict]:
+        """Judge ``vfm``'s canaries on their live scores now, and promote or roll back
+        (FMOS also does this by itself every ``[vfms.X.rollout] check_every`` calls)."""
+        self.vfm(vfm)  # an unknown VFM is an error
+        verdicts = _need(self.canaries, "canary rollouts").check(vfm)
+        _need(self.prompt_versions, "canary rollouts").forget()
+        return verdicts
+
+    def _served(self, vfm: str) -> Candidate:
+        """What ``vfm``'s production sessions are served now: prompt and demonstrations."""
+        versions = _need(self.versions, "evolution")
+        prompt = self.vfm(vfm).config.system_prompt or ""
+        number = versions.store.serving(vfm, "system_prompt")
+        if number is not None:
+            prompt = str(versions.get(vfm, "system_prompt", number).body.get("text", ""))
+        number = versions.store.serving(vfm, "demonstrations")
+        if number is None:
+            return Candidate(prompt)
+        return Candidate(prompt, versions.get(vfm, "demonstrations", number).body["examples"])
+
     def train_router(self, vfm: str = "default", *, holdout: float = 0.3) -> RouterArtifact:
         """Train the learned router of ``vfm`` from its judged traces, save it as the next
         version (``$FMOS_HOME/artifacts/router/<vfm>/``) and use it, with
@@ -331,6 +428,8 @@ class FMOS:
     def close(self) -> None:
         """Flush traces and settlements, close drivers and loops, close the store."""
         self.retuner.wait()
+        if self.canaries is not None:
+            self.canaries.wait()
         if self._writer is not None:
             self._writer.close()
         if self.indexer is not None:

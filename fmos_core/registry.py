@@ -8,14 +8,18 @@ Example:
 from __future__ import annotations
 
 from importlib.metadata import entry_points
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from fmos_core.backends import Backend
 from fmos_core.errors import ConfigError, DriverNotInstalled
 from fmos_core.memory.vector import VectorIndex
 
+if TYPE_CHECKING:
+    from fmos_core.evolution.mirror import VersionMirror
+
 BACKENDS_GROUP = "fmos.backends"
 VECTOR_INDEXES_GROUP = "fmos.vector_indexes"
+MIRRORS_GROUP = "fmos.mirrors"
 
 _EXTRA_FOR_DRIVER = {"llamacpp": "llamacpp", "openai": "openai", "chroma": "vector"}
 
@@ -41,6 +45,15 @@ def load_vector_index(driver: str, options: dict[str, Any]) -> VectorIndex:
         "type[VectorIndex]", _load(VECTOR_INDEXES_GROUP, driver, VectorIndex, "vector index")
     )
     return cls.from_options(options)
+
+
+def load_mirror(name: str, options: dict[str, Any]) -> VersionMirror:
+    """The version mirror registered as ``name`` (``mlflow``), built from ``options``."""
+    cls = _load(MIRRORS_GROUP, name, object, "version mirror")
+    build = getattr(cls, "from_options", None)
+    if build is None:
+        raise ConfigError(f"mirror {name!r} has no from_options(options) constructor")
+    return cast("VersionMirror", build(options))
 
 
 def _load(group: str, name: str, base: type, what: str) -> type:

@@ -146,11 +146,20 @@ class ReasoningConfig(_Strict):
 
 
 class RolloutConfig(_Strict):
-    """How a VFM serves versions of its system prompt (``[vfms.X.rollout]``): when the
+    """How a VFM serves versions of its artifacts (``[vfms.X.rollout]``): when the
     version store has a ``canary``, ``canary_share`` of sessions get it (a stable hash of
-    the session), the rest ``production``; ``pinned`` overrides both."""
+    the session), the rest ``production``; ``pinned`` overrides both.
+
+    With ``watch`` on, FMOS checks the canary's live scores every ``check_every`` calls
+    that may draw it: once ``window`` of its answers are judged it is promoted if its
+    success rate is within ``tolerance`` of production's, else rolled back — earlier,
+    as soon as it can no longer get there."""
 
     canary_share: float = Field(default=0.1, ge=0, le=1)
+    watch: bool = True
+    window: int = Field(default=30, ge=2, le=100_000)
+    tolerance: float = Field(default=0.05, ge=0, le=1)
+    check_every: int = Field(default=5, ge=1)
 
 
 ROUTE_CHOICES = ("cheapest", "most_capable")

@@ -1,4 +1,4 @@
-"""Which version of a VFM's system prompt a call gets: pinned, canary or production.
+"""Which version of a VFM's artifacts a call gets: pinned, canary or production.
 
 ``pinned`` wins; otherwise a share ``canary_share`` of sessions (a stable hash of
 tenant, app and session, so a session stays on one side) gets the ``canary``, the
@@ -10,8 +10,9 @@ Example:
     >>> store = VersionStore(Database("sqlite:///:memory:"))
     >>> _ = store.register("default", "system_prompt", {"text": "Be brief."}, by="ann")
     >>> _ = store.move("default", "system_prompt", "production", 1, by="ann", reason="go")
-    >>> PromptSelector(store).select("default", "acme/app/s1", canary_share=0.1)
-    Selected(text='Be brief.', version=1, alias='production')
+    >>> chosen = PromptSelector(store).select("default", "acme/app/s1", canary_share=0.1)
+    >>> chosen.text, chosen.version, chosen.alias
+    ('Be brief.', 1, 'production')
 """
 
 from __future__ import annotations
@@ -20,19 +21,28 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fmos_core.evolution.versions import VersionStore
-
-KIND = "system_prompt"
 
 
 @dataclass(frozen=True, slots=True)
 class Selected:
-    """The prompt text a call gets, its version and the alias that chose it."""
+    """The version of an artifact a call gets, its body and the alias that chose it."""
 
-    text: str
+    body: dict[str, Any]
     version: int
     alias: str
+
+    @property
+    def text(self) -> str:
+        """A system prompt's text."""
+        return str(self.body.get("text", ""))
+
+    @property
+    def label(self) -> str:
+        """How provenance names it: ``v3 (canary)``."""
+        return f"v{self.version} ({self.alias})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +54,7 @@ class _Aliases:
 
 
 class PromptSelector:
-    """Picks a call's system-prompt version (see the module); one per kernel."""
+    """Picks a call's version of each artifact kind (see the module); one per kernel."""
 
     def __init__(
         self,
@@ -56,11 +66,13 @@ class PromptSelector:
         self._store = store
         self._ttl_s = ttl_s
         self._clock = clock
-        self._read: dict[str, _Aliases] = {}
+        self._read: dict[tuple[str, str], _Aliases] = {}
 
-    def select(self, vfm: str, session_key: str, *, canary_share: float) -> Selected | None:
+    def select(
+        self, vfm: str, session_key: str, *, canary_share: float, kind: str = "system_prompt"
+    ) -> Selected | None:
         """The version for a call of ``session_key``; None when no alias is set."""
-        aliases = self._aliases(vfm)
+        aliases = self._aliases(vfm, kind)
         if aliases.pinned is not None:
             return aliases.pinned
         if aliases.canary is not None and _share(session_key) < canary_share:
@@ -71,23 +83,30 @@ class PromptSelector:
         """Read the aliases again on the next call (after a move in this process)."""
         self._read.clear()
 
-    def _aliases(self, vfm: str) -> _Aliases:
+    def canary(self, vfm: str, kind: str) -> int | None:
+        """The canary version calls may draw now (None: no canary, or a pin hides it)."""
+        aliases = self._aliases(vfm, kind)
+        if aliases.pinned is not None or aliases.canary is None:
+            return None
+        return aliases.canary.version
+
+    def _aliases(self, vfm: str, kind: str) -> _Aliases:
         now = self._clock()
-        cached = self._read.get(vfm)
+        cached = self._read.get((vfm, kind))
         if cached is not None and now - cached.read_at < self._ttl_s:
             return cached
         fresh = _Aliases(
-            now, *(self._version(vfm, alias) for alias in ("pinned", "canary", "production"))
+            now,
+            *(self._version(vfm, kind, alias) for alias in ("pinned", "canary", "production")),
         )
-        self._read[vfm] = fresh
+        self._read[(vfm, kind)] = fresh
         return fresh
 
-    def _version(self, vfm: str, alias: str) -> Selected | None:
-        number = self._store.alias(vfm, KIND, alias)
+    def _version(self, vfm: str, kind: str, alias: str) -> Selected | None:
+        number = self._store.alias(vfm, kind, alias)
         if number is None:
             return None
-        body = self._store.get(vfm, KIND, number).body
-        return Selected(str(body.get("text", "")), number, alias)
+        return Selected(self._store.get(vfm, kind, number).body, number, alias)
 
 
 def _share(key: str) -> float:

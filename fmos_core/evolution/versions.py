@@ -191,6 +191,13 @@ class VersionStore:
                 )
             return _move(conn, vfm, kind, alias, held[-2], by, reason, "rollback")
 
+    def abort_canary(self, vfm: str, kind: str, *, by: str, reason: str) -> AliasMove:
+        """Take the canary out of service (a rollback of the canary alias)."""
+        with self._db.begin() as conn:
+            if _alias_for_update(conn, vfm, kind, "canary") is None:
+                raise BadRequest(f"{vfm}/{kind} has no canary to roll back")
+            return _move(conn, vfm, kind, "canary", None, by, reason, "rollback")
+
     def history(self, vfm: str, kind: str, alias: str | None = None) -> builtins.list[AliasMove]:
         """Every move of the aliases of ``vfm``'s ``kind`` (or of one alias), oldest first."""
         c = schema.alias_moves.c

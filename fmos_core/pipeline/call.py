@@ -79,6 +79,7 @@ class Call:
     side_tokens: int = 0  # spent on the call's behalf before it ran (model summaries)
     side_cost: float = 0.0
     ladder: LadderRecord | None = None  # set by the verify stage when the ladder is on
+    check_failures: list[str] | None = None  # set when the app's rule checks judged it
     reasoning: ReasoningRecord | None = None  # set by the reason stage: level asked / used
     route: RouteRecord | None = None  # set by the route stage: why this pFM
     verify_spend: Spend = field(default_factory=Spend)  # part of side_*: repairs, the ladder

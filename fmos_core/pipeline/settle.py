@@ -65,8 +65,11 @@ class Settle(Stage):
 
 
 def call_signals(call: Call) -> dict[str, object] | None:
-    """The decisions a call records for learning and explaining: ladder, route, reasoning."""
+    """The decisions a call records for learning and explaining: the app's checks,
+    ladder, route, reasoning."""
     signals: dict[str, object] = {}
+    if call.check_failures is not None:
+        signals["checks"] = {"passed": not call.check_failures, "failures": call.check_failures}
     if call.ladder is not None:
         signals["ladder"] = call.ladder.to_json()
     if call.route is not None:

@@ -10,7 +10,7 @@ stage costs nothing. Settling (usage, budget, trace) is the pipeline's ``finally
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,12 +20,15 @@ from fmos_core.context.policies import ContextPolicy, Summariser, Window, extrac
 from fmos_core.context.recall import Recall
 from fmos_core.contract import Message, Response, Usage
 from fmos_core.errors import BudgetExceeded, UnknownRecord, UnknownTenant
-from fmos_core.evolution import PromptSelector
+from fmos_core.evolution import PromptSelector, Selected
+from fmos_core.evolution.rendering import EVALUATION_TAG, applies, with_demonstrations
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
 from fmos_core.traps import Trap, TrapTable
+
+SERVED_KINDS = ("system_prompt", "demonstrations")  # the artifacts the context stage serves
 
 if TYPE_CHECKING:
     from fmos_core.pipeline.failover import Failover
@@ -117,9 +120,11 @@ class Context(Stage):
         recall: Recall | None = None,
         indexer: MemoryIndexer | None = None,
         versions: PromptSelector | None = None,
+        on_canary: Callable[[str], None] | None = None,
     ) -> None:
         self._system_prompts = system_prompts
         self._versions = versions
+        self._on_canary = on_canary
         self._fs = fs
         self._policies = {vfm: list(ps) for vfm, ps in (policies or {}).items() if ps}
         self._summarisers = summarisers or {}
@@ -182,27 +187,40 @@ class Context(Stage):
 
     def _system_prompt(self, call: Call) -> None:
         prompt = self._system_prompts.get(call.vfm_name)
-        label = ""
-        if self._versions is not None:  # a version of the prompt the store serves wins
-            identity = call.request.identity
-            key = f"{identity.tenant}/{identity.app}/{identity.session}"
-            share = call.vfm.rollout.canary_share
-            chosen = self._versions.select(call.vfm_name, key, canary_share=share)
+        chosen = self._served(call, "system_prompt")
+        if chosen is not None:  # a version of the prompt the store serves wins
+            prompt = chosen.text
+        if prompt:
+            first = call.request.messages[0]
+            if first.role != "system":
+                messages = [Message(role="system", content=prompt), *call.request.messages]
+                call.request = call.request.model_copy(update={"messages": messages})
+            elif first.content != prompt:
+                return  # the caller's own system message stands, and its examples with it
+            # inserted now, or already in place (a harness applied the policy earlier)
+            call.provenance_policies.append(f"system_prompt:{call.vfm_name}")
             if chosen is not None:
-                prompt = chosen.text
-                label = f"v{chosen.version} ({chosen.alias})"
-        if not prompt:
-            return
-        first = call.request.messages[0]
-        if first.role != "system":
-            messages = [Message(role="system", content=prompt), *call.request.messages]
-            call.request = call.request.model_copy(update={"messages": messages})
-        elif first.content != prompt:
-            return  # the caller's own system message stands
-        # inserted now, or already in place (a harness applied the policy earlier)
-        call.provenance_policies.append(f"system_prompt:{call.vfm_name}")
-        if label:
-            call.prompt_versions["system_prompt"] = label
+                call.prompt_versions["system_prompt"] = chosen.label
+        demonstrations = self._served(call, "demonstrations")
+        if demonstrations is not None and applies(demonstrations.body, call.request.tags):
+            shaped = with_demonstrations(call.request.messages, demonstrations.body["examples"])
+            call.request = call.request.model_copy(update={"messages": shaped})
+            call.prompt_versions["demonstrations"] = demonstrations.label
+        if self._on_canary is not None and self._may_draw_canary(call):
+            self._on_canary(call.vfm_name)  # the canary watch counts these calls
+
+    def _may_draw_canary(self, call: Call) -> bool:
+        if self._versions is None or EVALUATION_TAG in call.request.tags:
+            return False
+        return any(self._versions.canary(call.vfm_name, kind) for kind in SERVED_KINDS)
+
+    def _served(self, call: Call, kind: str) -> Selected | None:
+        if self._versions is None or EVALUATION_TAG in call.request.tags:
+            return None
+        identity = call.request.identity
+        key = f"{identity.tenant}/{identity.app}/{identity.session}"
+        share = call.vfm.rollout.canary_share
+        return self._versions.select(call.vfm_name, key, canary_share=share, kind=kind)
 
 
 class TrapCheck(Stage):

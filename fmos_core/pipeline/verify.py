@@ -13,6 +13,7 @@ from fmos_core.config import VerifyConfig
 from fmos_core.contract import Message, Privilege, ToolSpec
 from fmos_core.errors import VerificationFailed, VerifierError
 from fmos_core.escalation import Ladder, LadderArtifacts, RuleLadder, Signals, logprob_stats
+from fmos_core.evolution.rendering import PROPOSAL_TAG
 from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
 from fmos_core.pipeline.escalation import LadderRecord, replace_answer, side_call, with_spend
@@ -174,11 +175,15 @@ class Verify(Stage):
         )
         if call.response is None or (not checks and ladder is None):
             return  # no answer: the mediator's tool gate runs this stage for a tool call
+        if PROPOSAL_TAG in call.request.tags:
+            return  # FMOS asking for a proposal, not an answer of the VFM's task
         try:
             failures = run_checks(checks, call.request, call.response)
         except VerifierError as exc:
             exc.trace_id = call.trace_id
             raise
+        if checks:
+            call.check_failures = failures  # an implicit signal, stored with the trace
         if ladder is None or call.streaming:
             if failures:
                 raise VerificationFailed(

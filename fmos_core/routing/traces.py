@@ -1,10 +1,11 @@
 """Judged answers read back from traces, for the learned router.
 
 An answer is *good* when its trace's feedback says so (score ≥ 0.5), else when the
-escalation ladder verified the fast answer (``fast_ok``), else when the VFM's app
-checks judged it (the route record's ``checks``) and none failed; it is *bad* when
-the feedback is below 0.5 or a check or the ladder failed the fast answer. Answers
-with neither are unjudged and skipped.
+escalation ladder verified the fast answer (``fast_ok``), else when the app's rule
+checks passed it (``checks``), else when the VFM's app checks judged it (the route
+record's ``checks``) and none failed; it is *bad* when the feedback is below 0.5 or a
+check or the ladder failed the fast answer. Answers with neither are unjudged and
+skipped.
 
 Example:
     >>> good({"ladder": {"fast_ok": None, "signals": {"rule_failures": 0}},
@@ -33,11 +34,14 @@ def good(signals: dict[str, Any]) -> bool | None:
     feedback = signals.get("feedback")
     if feedback is not None:
         return float(feedback["score"]) >= 0.5
-    ladder = signals.get("ladder")
-    if not ladder:
-        return None
+    ladder = signals.get("ladder") or {}
     if ladder.get("fast_ok") is not None:
         return bool(ladder["fast_ok"])
+    checks = signals.get("checks")
+    if checks is not None:
+        return bool(checks["passed"])
+    if not ladder:
+        return None
     failures = (ladder.get("signals") or {}).get("rule_failures", 0)
     if failures:
         return False

@@ -73,6 +73,10 @@ def _create_artifact_versions(conn: Connection) -> None:
         table.create(conn)
 
 
+def _create_mirror_outbox(conn: Connection) -> None:
+    schema.mirror_outbox.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_traces_budgets_approvals", _create_v1_tables),
     ("0002_key_value", _create_kv),
@@ -82,6 +86,7 @@ MIGRATIONS: list[Migration] = [
     ("0006_response_cache", _create_response_cache),
     ("0007_semantic_cache", _create_semantic_cache),
     ("0008_artifact_versions", _create_artifact_versions),
+    ("0009_mirror_outbox", _create_mirror_outbox),
 ]
 
 

@@ -306,3 +306,13 @@ alias_moves = Table(
     Column("reason", Text, nullable=False),
     Index("ix_alias_moves_lookup", "vfm", "kind", "alias"),
 )
+
+mirror_outbox = Table(  # changes a mirror (MLflow) has not taken yet, oldest first
+    "mirror_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", String(20), nullable=False),  # version | evaluation | alias
+    Column("payload", JSON, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("at", Float, nullable=False),
+)

@@ -1,0 +1,162 @@
+"""One evolution step of a VFM's artifact: propose from traces, evaluate, roll out.
+
+1. Read the judged examples of the VFM, pooled across the tenants that share (and of
+   a task ``family`` tag when given).
+2. Split them by a stable hash of the trace id into train and held-out (when no cases
+   are given, the held-out questions are replayed and judged by the VFM's app checks).
+3. Propose a candidate from the train examples: ``demonstrations`` curated from good
+   answers, or a ``system_prompt`` rewritten by a pFM from the failures.
+4. Replay the cases with the artifacts served now (production) and with the candidate.
+5. Register the candidate with its evaluation. If it beats production it becomes the
+   canary (or production, with ``canary_share = 0``); if not, ``CandidateRejected``
+   says by how much, and the version stays on record, serving nothing.
+
+Example:
+    >>> split([f"trace-{i}" for i in range(10)], 0.3, key=str)[1]
+    ['trace-1', 'trace-7', 'trace-9']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fmos_core.config import RolloutConfig
+from fmos_core.errors import BadRequest
+from fmos_core.evolution.demonstrations import curate
+from fmos_core.evolution.evaluation import Candidate, Case, Score
+from fmos_core.evolution.examples import Example
+from fmos_core.evolution.instructions import ProposalRejected, propose_instruction
+from fmos_core.evolution.mirror import VersionRegistry
+from fmos_core.evolution.versions import Version
+
+_T = TypeVar("_T")
+EVOLVABLE = ("demonstrations", "system_prompt")
+
+
+class CandidateRejected(BadRequest):
+    """A candidate version did not beat the version in production offline."""
+
+    def __init__(self, message: str, *, version: Version) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+@dataclass(frozen=True, slots=True)
+class Evolution:
+    """The outcome of one step: the version, both scores and where it went."""
+
+    version: Version
+    baseline: Score
+    candidate: Score
+    alias: str  # canary | production
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to evolve and how to judge it."""
+
+    kind: str
+    family: str | None = None
+    holdout: float = 0.3
+    max_examples: int = 4
+    max_tokens: int = 400  # the demonstrations' token budget
+    min_gain: float = 0.0  # accuracy points (0..1) a candidate must add
+    by: str = "fmos-evolution"
+
+
+def split(
+    items: Sequence[_T], holdout: float, *, key: Callable[[_T], str]
+) -> tuple[list[_T], list[_T]]:
+    """(train, held-out): each item lands by a stable hash of ``key(item)``."""
+    train: list[_T] = []
+    held: list[_T] = []
+    for item in items:
+        digest = hashlib.sha256(key(item).encode()).digest()
+        (held if int.from_bytes(digest[:8], "big") / 2**64 < holdout else train).append(item)
+    return train, held
+
+
+async def evolve(
+    vfm: str,
+    plan: Plan,
+    examples: list[Example],
+    *,
+    versions: VersionRegistry,
+    served: Candidate,
+    evaluate: Callable[[Candidate, Sequence[Case]], Awaitable[Score]],
+    ask: Callable[[str], Awaitable[str]],
+    rollout: RolloutConfig,
+    cases: Sequence[Case] | None = None,
+    has_checks: bool = False,
+) -> Evolution:
+    """One evolution step of ``vfm`` (see the module)."""
+    if plan.kind not in EVOLVABLE:
+        raise BadRequest(f"FMOS evolves {' and '.join(EVOLVABLE)}, not {plan.kind!r}")
+    if cases is None:
+        if not has_checks:
+            raise BadRequest(
+                f"held-out traces of {vfm!r} can only be re-judged by its app checks, and it "
+                "has none; name an eval set (--eval-set FILE) or give the VFM checks"
+            )
+        train, held = split(examples, plan.holdout, key=lambda e: e.trace_id)
+        cases = [Case(e.input, tags=e.tags) for e in held]
+    else:
+        train = examples
+    if not cases:
+        raise BadRequest(
+            f"no cases to evaluate a candidate of {vfm!r} on; collect more judged traces "
+            "or name an eval set"
+        )
+    candidate, body = await _propose(plan, train, served, ask)
+    baseline = await evaluate(served, cases)
+    scored = await evaluate(candidate, cases)
+    evaluation = {
+        "accuracy": scored.accuracy,
+        "baseline_accuracy": baseline.accuracy,
+        "delta": scored.accuracy - baseline.accuracy,
+        "cases": scored.total,
+        "tokens": scored.tokens,
+        "baseline_tokens": baseline.tokens,
+        "source": "held-out traces" if len(cases) and cases[0].check is None else "eval set",
+        "train_examples": len(train),
+        "passed": scored.accuracy > baseline.accuracy + plan.min_gain,
+    }
+    family = f" of {plan.family}" if plan.family else ""
+    note = f"proposed from {len(train)} judged traces{family}"
+    version = versions.register(vfm, plan.kind, body, by=plan.by, note=note)
+    versions.evaluate(vfm, plan.kind, version.version, evaluation)
+    if not evaluation["passed"]:
+        raise CandidateRejected(
+            f"candidate v{version.version} of {vfm}/{plan.kind} scored "
+            f"{scored.accuracy:.0%} on {scored.total} cases against {baseline.accuracy:.0%} "
+            f"for what is served now; it is kept on record with its evaluation and serves "
+            "nothing (collect more judged traces, or promote it by hand)",
+            version=version,
+        )
+    reason = f"offline {scored.accuracy:.0%} vs {baseline.accuracy:.0%} on {scored.total} cases"
+    alias = "canary" if rollout.canary_share > 0 else "production"
+    versions.move(vfm, plan.kind, alias, version.version, by=plan.by, reason=reason)
+    return Evolution(versions.get(vfm, plan.kind, version.version), baseline, scored, alias)
+
+
+async def _propose(
+    plan: Plan,
+    train: list[Example],
+    served: Candidate,
+    ask: Callable[[str], Awaitable[str]],
+) -> tuple[Candidate, dict[str, Any]]:
+    if plan.kind == "demonstrations":
+        chosen = curate(train, max_examples=plan.max_examples, max_tokens=plan.max_tokens)
+        if not chosen:
+            raise ProposalRejected(
+                "no verified good answers to curate demonstrations from; collect judged "
+                "traces (app checks or `fmos feedback`) first"
+            )
+        body = {"examples": chosen, "family": plan.family}
+        return Candidate(served.system_prompt, chosen), body
+    failures = [e for e in train if not e.good]
+    text = await propose_instruction(served.system_prompt, failures, ask)
+    return Candidate(text, served.demonstrations), {"text": text}
