@@ -34,9 +34,10 @@ from fmos_core.escalation.examples import train_from_traces
 from fmos_core.evolution import PromptSelector
 from fmos_core.evolution.canary import CanaryWatch, Verdict
 from fmos_core.evolution.evaluation import Candidate, Case, Score, replay
-from fmos_core.evolution.evolver import Evolution, Plan, evolve
+from fmos_core.evolution.evolver import Evolution, Plan, evolve, evolve_policy
 from fmos_core.evolution.examples import judged_examples
 from fmos_core.evolution.mirror import VersionRegistry
+from fmos_core.evolution.parameters import read_judged
 from fmos_core.evolution.rendering import EVALUATION_TAG, PROPOSAL_TAG
 from fmos_core.evolution.setup import version_registry
 from fmos_core.health import BreakerStatus, breakers
@@ -301,22 +302,28 @@ class FMOS:
         max_examples: int = 4,
         tenant: str = "default",
     ) -> Evolution:
-        """One evolution step of ``vfm``'s ``kind`` (``demonstrations`` or
-        ``system_prompt``) from the judged traces of every tenant that shares them:
-        propose, evaluate offline on held-out traces (or ``cases``), register the
-        version with its evaluation and make it the canary if it beat production;
-        ``CandidateRejected`` if it did not (see ``fmos_core.evolution.evolver``)."""
+        """One evolution step of ``vfm``'s ``kind`` (``demonstrations``,
+        ``system_prompt`` or ``policy``) from the judged traces of every tenant that
+        shares them: propose, evaluate offline on held-out traces (or ``cases``),
+        register the version with its evaluation and make it the canary if it beat
+        production; ``CandidateRejected`` if it did not (``fmos_core.evolution``)."""
         target = self.vfm(vfm)  # an unknown VFM is an error
         versions = _need(self.versions, "evolution")
         self.flush()
-        shares = self.config.tenants
-        examples = judged_examples(
-            _need(self.db, "evolution"),
-            vfm,
-            shares=lambda t: t not in shares or shares[t].share_learning,
-            tag=family,
-        )
+        tenants = self.config.tenants
+
+        def shares(tenant: str) -> bool:
+            return tenant not in tenants or tenants[tenant].share_learning
+
+        db = _need(self.db, "evolution")
         plan = Plan(kind, family=family, holdout=holdout, max_examples=max_examples)
+        if kind == "policy":
+            judged = read_judged(db, vfm, shares=shares)
+            try:
+                return evolve_policy(vfm, plan, judged, target.config, versions=versions)
+            finally:
+                _need(self.prompt_versions, "evolution").forget()
+        examples = judged_examples(db, vfm, shares=shares, tag=family)
 
         async def evaluate(candidate: Candidate, chosen: Sequence[Case]) -> Score:
             return await replay(target, candidate, chosen, tenant=tenant)

@@ -15,10 +15,12 @@ import re
 import pytest
 
 from fmos_core import FMOS, Completion, Config, Request
+from fmos_core.config import VFMConfig
 from fmos_core.errors import BadRequest, VerificationFailed
 from fmos_core.evolution.evaluation import Case
 from fmos_core.evolution.evolver import CandidateRejected
 from fmos_core.evolution.instructions import ProposalRejected
+from fmos_core.evolution.parameters import Judged, propose_parameters, with_parameters
 from fmos_core.testing import ScriptedBackend
 
 QUESTION = re.compile(r"What is (\d+)\+(\d+)\?")
@@ -197,12 +199,44 @@ def test_evolution_needs_judged_traces_and_a_way_to_judge(db_url):
         }
     )
     with FMOS(config, backends={"s": ScriptedBackend([student], repeat=True)}) as fmos:
-        with pytest.raises(BadRequest, match="no app checks|has none; name an eval set"):
+        with pytest.raises(BadRequest, match="it has none; name an eval set"):
             fmos.evolve("default", "demonstrations")
         with pytest.raises(ProposalRejected, match="no verified good answers"):
             fmos.evolve("default", "demonstrations", cases=_even_cases())
-        with pytest.raises(BadRequest, match="evolves demonstrations and system_prompt"):
-            fmos.evolve("default", "policy", cases=_even_cases())
+        with pytest.raises(BadRequest, match="evolves demonstrations, system_prompt, policy"):
+            fmos.evolve("default", "prompts", cases=_even_cases())
+        with pytest.raises(BadRequest, match="needs judged traces on both sides"):
+            fmos.evolve("default", "policy")
+
+
+def judged(i: int) -> Judged:
+    """Every third answer at "low" and every answer at "off" is bad, and unsure."""
+    level = "low" if i % 2 else "off"
+    good = level == "low" and i % 3 != 0
+    return Judged(f"t{i}", 1.0 if good else 0.0, 0.9 if good else 0.3, level, 100)
+
+
+def test_parameters_are_tuned_on_train_traces_and_kept_only_if_better_held_out():
+    rows = [judged(i) for i in range(60)]
+    body, evaluation = propose_parameters(rows[:40], rows[40:], VFMConfig(pfms=["s"]))
+    assert 0.3 < body["verify.min_confidence"] < 0.9
+    assert body["reasoning.default"] == "low"
+    assert evaluation["min_confidence"]["after"] > evaluation["min_confidence"]["before"]
+    # the current values already do as well: nothing to gain, nothing proposed
+    tuned = VFMConfig(pfms=["s"], verify={"min_confidence": 0.6}, reasoning={"default": "low"})
+    assert propose_parameters(rows[:40], rows[40:], tuned)[0] == {}
+
+
+def test_a_served_policy_version_overrides_the_vfm_parameters(fmos):
+    tuned = fmos.versions.register("default", "policy", {"reasoning.default": "low"}, by="t")
+    fmos.versions.move("default", "policy", "production", tuned.version, by="t", reason="x")
+    fmos.prompt_versions.forget()
+    answer = fmos.vfm().invoke("What is 2+2?")
+    fmos.flush()
+    assert answer.provenance.prompt_versions["policy"] == f"v{tuned.version} (production)"
+    assert fmos.traces.get(answer.trace_id).signals["reasoning"]["used"] == "low"
+    with pytest.raises(BadRequest, match="a policy sets"):
+        with_parameters(VFMConfig(pfms=["s"]), {"verify.samples": 9})
 
 
 def _even_cases() -> list[Case]:

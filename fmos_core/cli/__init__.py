@@ -15,6 +15,7 @@ from fmos_core.cli import (  # noqa: F401  (registers commands)
     cache,
     chat,
     doctor,
+    evolve,
     feedback,
     fs,
     ingest,

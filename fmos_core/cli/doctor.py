@@ -25,6 +25,7 @@ _PACKAGES = (
     "chromadb",
     "sentence-transformers",
     "torch",
+    "mlflow",
 )
 
 
@@ -48,6 +49,8 @@ def doctor(ctx: typer.Context) -> None:
             f"state: {config.state.resolved_url() if config.state.enabled else 'disabled'}"
         )
         with FMOS(config) as fmos:
+            if fmos.versions is not None:
+                console.print(f"versions: {fmos.versions.status()}")
             if fmos.indexer is not None:
                 where = config.memory.resolved_options()["path"]
                 console.print(f"vector tier: {config.memory.vector} at {where}")

@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 
 from fmos_core.cli._app import app, out, print_json, settings
+from fmos_core.errors import UserError
+from fmos_core.registry import load_mirror
 from fmos_core.store.traces import TraceReader
 
 traces_app = typer.Typer(help="Show request traces.", invoke_without_command=True)
@@ -70,3 +72,30 @@ def show_trace(
     for span in record.spans:
         table.add_row(span.name, f"{span.start_ms:.2f}", f"{span.duration_ms:.2f}")
     console.print(table)
+
+
+@traces_app.command("export")
+def export(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 1000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Export the newest traces to the configured mirror's tracing (MLflow); traces
+    exported before are skipped."""
+    config = settings(ctx).config()
+    if config.evolution.mirror is None:
+        raise UserError('no mirror is configured; set [evolution] mirror = "mlflow"')
+    mirror = load_mirror(config.evolution.mirror, config.evolution.mirror_options)
+    reader = TraceReader(settings(ctx).database())
+    records = [reader.get(r.id) for r in reader.list(limit=limit)]
+    try:
+        exported = mirror.traces(records)
+    except Exception as exc:
+        raise UserError(
+            f"{mirror.describe()} did not take the traces ({type(exc).__name__}: {exc}); "
+            "they stay in FMOS's store — check the tracking URI and retry"
+        ) from None
+    if as_json:
+        print_json({"exported": exported, "read": len(records)})
+    else:
+        typer.echo(f"exported {exported} new trace(s) of {len(records)} to {mirror.describe()}")

@@ -13,7 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from fmos_core.cli._app import app, out, print_json, settings
-from fmos_core.evolution import ALIASES, AliasMove, VersionStore
+from fmos_core.evolution import ALIASES, AliasMove
+from fmos_core.evolution.canary import CanaryWatch
+from fmos_core.evolution.mirror import VersionRegistry
+from fmos_core.evolution.setup import version_registry
 
 versions_app = typer.Typer(help="Versions of a VFM's prompts, demonstrations and policies.")
 app.add_typer(versions_app, name="versions")
@@ -24,8 +27,9 @@ ReasonOption = Annotated[str, typer.Option("--reason", help="Why; kept in the hi
 JsonOption = Annotated[bool, typer.Option("--json")]
 
 
-def _store(ctx: typer.Context) -> VersionStore:
-    return VersionStore(settings(ctx).database())
+def _store(ctx: typer.Context) -> VersionRegistry:
+    """The versions, mirrored as the config says (``[evolution] mirror``)."""
+    return version_registry(settings(ctx).database(), settings(ctx).config().evolution)
 
 
 def _by() -> str:
@@ -164,3 +168,43 @@ def pin(
         raise typer.BadParameter("give a VERSION to pin, or --unset")
     move = _store(ctx).move(vfm, kind, "pinned", version, by=_by(), reason=reason)
     _said(move, as_json)
+
+
+@versions_app.command("sync")
+def sync(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Send the changes the mirror (MLflow) has not taken yet, oldest first."""
+    status = _store(ctx).sync()
+    if as_json:
+        print_json(dataclasses.asdict(status))
+    else:
+        typer.echo(str(status))
+    if status.waiting:
+        raise typer.Exit(1)
+
+
+@versions_app.command("status")
+def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Whether the mirror (MLflow) has every version, evaluation and alias move."""
+    found = _store(ctx).status()
+    if as_json:
+        print_json(dataclasses.asdict(found))
+    else:
+        typer.echo(str(found))
+
+
+@versions_app.command("watch")
+def watch(ctx: typer.Context, vfm: VfmOption = "default", as_json: JsonOption = False) -> None:
+    """Judge the VFM's canaries on their live scores now: promote, roll back or wait."""
+    config = settings(ctx).config()
+    registry = _store(ctx)
+    rollouts = {name: v.rollout for name, v in config.vfms.items()}
+    if vfm not in rollouts:
+        raise typer.BadParameter(f"no VFM {vfm!r}; configured: {', '.join(sorted(rollouts))}")
+    verdicts = CanaryWatch(settings(ctx).database(), registry, rollouts).check(vfm)
+    if as_json:
+        print_json([dataclasses.asdict(v) for v in verdicts])
+        return
+    if not verdicts:
+        typer.echo(f"{vfm} has no canary")
+    for v in verdicts:
+        typer.echo(f"{v.vfm}/{v.kind} canary v{v.version}: {v.action} ({v.reason})")

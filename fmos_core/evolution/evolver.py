@@ -23,17 +23,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fmos_core.config import RolloutConfig
+from fmos_core.config import RolloutConfig, VFMConfig
 from fmos_core.errors import BadRequest
 from fmos_core.evolution.demonstrations import curate
 from fmos_core.evolution.evaluation import Candidate, Case, Score
 from fmos_core.evolution.examples import Example
 from fmos_core.evolution.instructions import ProposalRejected, propose_instruction
 from fmos_core.evolution.mirror import VersionRegistry
+from fmos_core.evolution.parameters import Judged, propose_parameters
 from fmos_core.evolution.versions import Version
 
 _T = TypeVar("_T")
-EVOLVABLE = ("demonstrations", "system_prompt")
+EVOLVABLE = ("demonstrations", "system_prompt", "policy")
 
 
 class CandidateRejected(BadRequest):
@@ -46,12 +47,14 @@ class CandidateRejected(BadRequest):
 
 @dataclass(frozen=True, slots=True)
 class Evolution:
-    """The outcome of one step: the version, both scores and where it went."""
+    """The outcome of one step: the version, where it went, and for prompts and
+    demonstrations the replayed scores of production and the candidate (a policy's
+    held-out evaluation is in ``version.evaluation``)."""
 
     version: Version
-    baseline: Score
-    candidate: Score
     alias: str  # canary | production
+    baseline: Score | None = None
+    candidate: Score | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +96,8 @@ async def evolve(
     has_checks: bool = False,
 ) -> Evolution:
     """One evolution step of ``vfm`` (see the module)."""
-    if plan.kind not in EVOLVABLE:
-        raise BadRequest(f"FMOS evolves {' and '.join(EVOLVABLE)}, not {plan.kind!r}")
+    if plan.kind not in EVOLVABLE[:2]:
+        raise BadRequest(f"FMOS evolves {', '.join(EVOLVABLE)}, not {plan.kind!r}")
     if cases is None:
         if not has_checks:
             raise BadRequest(
@@ -137,9 +140,53 @@ async def evolve(
             version=version,
         )
     reason = f"offline {scored.accuracy:.0%} vs {baseline.accuracy:.0%} on {scored.total} cases"
+    alias = _roll_out(versions, vfm, plan, version, rollout, reason)
+    return Evolution(versions.get(vfm, plan.kind, version.version), alias, baseline, scored)
+
+
+def evolve_policy(
+    vfm: str,
+    plan: Plan,
+    judged: list[Judged],
+    config: VFMConfig,
+    *,
+    versions: VersionRegistry,
+) -> Evolution:
+    """Tune ``vfm``'s parameters on the train traces, keep those that beat the current
+    values on the held-out ones, register them as a ``policy`` version and roll it out."""
+    train, held = split(judged, plan.holdout, key=lambda j: j.trace_id)
+    body, evaluation = propose_parameters(train, held, config)
+    if not held or not train:
+        raise BadRequest(
+            f"tuning {vfm!r} needs judged traces on both sides of the split; it has "
+            f"{len(train)} to train on and {len(held)} held out"
+        )
+    evaluation["passed"] = bool(body)
+    note = f"tuned on {len(train)} judged traces, judged on {len(held)}"
+    version = versions.register(vfm, "policy", body, by=plan.by, note=note)
+    versions.evaluate(vfm, "policy", version.version, evaluation)
+    if not body:
+        raise CandidateRejected(
+            f"no parameter of {vfm} beat its current value on {len(held)} held-out traces "
+            f"(v{version.version} is kept on record with its evaluation and serves nothing)",
+            version=version,
+        )
+    reason = f"held-out: {', '.join(f'{k} = {v}' for k, v in body.items())} beat the current"
+    alias = _roll_out(versions, vfm, plan, version, config.rollout, reason)
+    return Evolution(versions.get(vfm, "policy", version.version), alias)
+
+
+def _roll_out(
+    versions: VersionRegistry,
+    vfm: str,
+    plan: Plan,
+    version: Version,
+    rollout: RolloutConfig,
+    reason: str,
+) -> str:
     alias = "canary" if rollout.canary_share > 0 else "production"
     versions.move(vfm, plan.kind, alias, version.version, by=plan.by, reason=reason)
-    return Evolution(versions.get(vfm, plan.kind, version.version), baseline, scored, alias)
+    return alias
 
 
 async def _propose(

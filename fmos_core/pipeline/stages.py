@@ -15,12 +15,14 @@ from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from fmos_core.backends import Chunk, Completion
+from fmos_core.config import VFMConfig
 from fmos_core.context.model_summary import ModelSummariser
 from fmos_core.context.policies import ContextPolicy, Summariser, Window, extractive
 from fmos_core.context.recall import Recall
 from fmos_core.contract import Message, Response, Usage
 from fmos_core.errors import BudgetExceeded, UnknownRecord, UnknownTenant
 from fmos_core.evolution import PromptSelector, Selected
+from fmos_core.evolution.parameters import with_parameters
 from fmos_core.evolution.rendering import EVALUATION_TAG, applies, with_demonstrations
 from fmos_core.memory import AgentFS
 from fmos_core.memory.indexer import MemoryIndexer
@@ -28,7 +30,11 @@ from fmos_core.pipeline.accounts import Accounts
 from fmos_core.pipeline.call import Call
 from fmos_core.traps import Trap, TrapTable
 
-SERVED_KINDS = ("system_prompt", "demonstrations")  # the artifacts the context stage serves
+SERVED_KINDS = (
+    "policy",
+    "system_prompt",
+    "demonstrations",
+)  # the artifacts the context stage serves
 
 if TYPE_CHECKING:
     from fmos_core.pipeline.failover import Failover
@@ -125,6 +131,7 @@ class Context(Stage):
         self._system_prompts = system_prompts
         self._versions = versions
         self._on_canary = on_canary
+        self._tuned_configs: dict[tuple[str, int], VFMConfig] = {}
         self._fs = fs
         self._policies = {vfm: list(ps) for vfm, ps in (policies or {}).items() if ps}
         self._summarisers = summarisers or {}
@@ -186,6 +193,10 @@ class Context(Stage):
         return handle
 
     def _system_prompt(self, call: Call) -> None:
+        policy = self._served(call, "policy")
+        if policy is not None:  # tuned parameters override the VFM's config for the call
+            call.vfm = self._tuned(call.vfm_name, call.vfm, policy)
+            call.prompt_versions["policy"] = policy.label
         prompt = self._system_prompts.get(call.vfm_name)
         chosen = self._served(call, "system_prompt")
         if chosen is not None:  # a version of the prompt the store serves wins
@@ -213,6 +224,13 @@ class Context(Stage):
         if self._versions is None or EVALUATION_TAG in call.request.tags:
             return False
         return any(self._versions.canary(call.vfm_name, kind) for kind in SERVED_KINDS)
+
+    def _tuned(self, vfm: str, config: VFMConfig, policy: Selected) -> VFMConfig:
+        key = (vfm, policy.version)
+        tuned = self._tuned_configs.get(key)
+        if tuned is None:
+            tuned = self._tuned_configs[key] = with_parameters(config, policy.body)
+        return tuned
 
     def _served(self, call: Call, kind: str) -> Selected | None:
         if self._versions is None or EVALUATION_TAG in call.request.tags:

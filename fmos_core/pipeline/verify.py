@@ -31,16 +31,17 @@ class Ladders:
 
     def __init__(self, artifacts: LadderArtifacts | None) -> None:
         self.artifacts = artifacts
-        self._chosen: dict[str, Ladder] = {}
+        # per VFM and config object (a served policy version is a config of its own)
+        self._chosen: dict[tuple[str, int], tuple[VerifyConfig, Ladder]] = {}
 
     def for_vfm(self, name: str, config: VerifyConfig) -> Ladder | None:
         if config.ladder == "off":
             return None
-        chosen = self._chosen.get(name)
-        if chosen is None:
-            chosen = self._choose(name, config)
-            self._chosen[name] = chosen
-        return chosen
+        chosen = self._chosen.get((name, id(config)))
+        if chosen is None or chosen[0] is not config:
+            chosen = (config, self._choose(name, config))
+            self._chosen[(name, id(config))] = chosen
+        return chosen[1]
 
     def _choose(self, name: str, config: VerifyConfig) -> Ladder:
         if config.ladder == "learned" and self.artifacts is not None:
