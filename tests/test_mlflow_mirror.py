@@ -285,7 +285,26 @@ def test_an_unreachable_mirror_waits_then_sync_delivers_in_order(db: Database) -
     assert len(client.search_runs([up.experiment_id])) == 1
 
 
-def test_a_read_only_store_keeps_changes_waiting(db: Database, fmos_home: Path) -> None:
+def test_versions_made_before_the_mirror_are_backfilled(db: Database) -> None:
+    local = VersionRegistry(VersionStore(db), None, MirrorOutbox(db))
+    lifecycle(local)  # no mirror yet: nothing waits, nothing is sent
+    assert local.status().waiting == 0
+
+    up = MLflowMirror.from_options({})
+    assert registry(db, up).sync(backfill=["default"]).waiting == 0
+    client = client_of(up)
+    assert sorted(by_fmos_version(client, PROMPT)) == ["1", "2"]
+    assert aliased(client, PROMPT, "production") == "1"
+    assert len(client.search_runs([up.experiment_id])) == 1
+    assert registry(db, up).sync(backfill=["default"]).waiting == 0  # again: no duplicates
+    assert sorted(by_fmos_version(client, PROMPT)) == ["1", "2"]
+    assert len(client.search_runs([up.experiment_id])) == 1
+
+
+def test_a_read_only_store_keeps_changes_waiting(
+    db: Database, fmos_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(fmos_home)  # MLflow makes a folder named after a `file:` URI here
     writable = MLflowMirror.from_options({})
     registry(db, writable).register("default", "system_prompt", {"text": "A"}, by="x")
     path = writable.tracking_uri.removeprefix("sqlite:///")

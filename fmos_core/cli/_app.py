@@ -76,12 +76,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2 if isinstance(exc, UserError) else 1) from None
     except typer.Abort:
         raise SystemExit(1) from None
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
+    except Exception as exc:  # usage errors of click, or of the click typer carries
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            raise SystemExit(exit_code) from None
         raise
     if isinstance(code, int) and code:
         raise SystemExit(code)

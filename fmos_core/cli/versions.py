@@ -171,9 +171,17 @@ def pin(
 
 
 @versions_app.command("sync")
-def sync(ctx: typer.Context, as_json: JsonOption = False) -> None:
+def sync(
+    ctx: typer.Context,
+    backfill: Annotated[
+        bool,
+        typer.Option("--all", help="Also send every version and alias made before the mirror."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
     """Send the changes the mirror (MLflow) has not taken yet, oldest first."""
-    status = _store(ctx).sync()
+    vfms = sorted(settings(ctx).config().vfms) if backfill else []
+    status = _store(ctx).sync(backfill=vfms)
     if as_json:
         print_json(dataclasses.asdict(status))
     else:

@@ -26,12 +26,13 @@ from __future__ import annotations
 import builtins
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import delete, func, insert, select
 
-from fmos_core.evolution.versions import AliasMove, Version, VersionStore
+from fmos_core.evolution.versions import ALIASES, KINDS, AliasMove, Version, VersionStore
 from fmos_core.store import schema
 from fmos_core.store.db import Database
 from fmos_core.store.traces import TraceRecord
@@ -165,8 +166,22 @@ class VersionRegistry:
     def abort_canary(self, vfm: str, kind: str, *, by: str, reason: str) -> AliasMove:
         return self._moved(self.store.abort_canary(vfm, kind, by=by, reason=reason))
 
-    def sync(self) -> MirrorStatus:
-        """Send every waiting change, oldest first, until one fails."""
+    def sync(self, *, backfill: Sequence[str] = ()) -> MirrorStatus:
+        """Send every waiting change, oldest first, until one fails. ``backfill`` names
+        VFMs whose every version, evaluation and alias is sent again (those made before
+        the mirror was configured; the mirror skips what it has)."""
+        for vfm in backfill:
+            for version in self.store.list(vfm):
+                self._send("version", _key(version))
+                if version.evaluation:
+                    self._send("evaluation", _key(version))
+            for kind in KINDS:
+                for alias in ALIASES:
+                    number = self.store.alias(vfm, kind, alias)
+                    if number is not None:
+                        move = AliasMove(vfm, kind, alias, None, number, time.time(), "fmos",
+                                         "backfill", "backfill")  # fmt: skip
+                        self._send("alias", asdict(move))
         self._drain()
         return self.status()
 

@@ -82,7 +82,7 @@ class MLflowMirror:
             client = self._client()
             if self._find(name, version.version) is not None:
                 return
-            if client.get_prompt(name) is None:
+            if not self._has_prompt(name):
                 client.create_prompt(
                     name,
                     description=f"FMOS {version.kind} of the VFM {version.vfm!r}",
@@ -139,7 +139,7 @@ class MLflowMirror:
         record = render.move_record(move)
         with self._calling(f"move {name} alias {move.alias} to {target}"):
             client = self._client()
-            if client.get_prompt(name) is None:
+            if not self._has_prompt(name):
                 raise MLflowUnavailable(
                     f"{self.describe()} has no prompt {name} to move {move.alias} on: its "
                     "versions were never mirrored; register them through a VersionRegistry "
@@ -252,10 +252,16 @@ class MLflowMirror:
         assert self._experiment_id is not None
         return self._experiment_id
 
+    def _has_prompt(self, name: str) -> bool:
+        """Whether MLflow has the prompt; raises when MLflow cannot say (``get_prompt``
+        answers None for an unreachable server too)."""
+        found = self._client().search_prompts(filter_string=f"name = '{name}'", max_results=1)
+        return any(prompt.name == name for prompt in found)
+
     def _find(self, name: str, version: int) -> PromptVersion | None:
         """The prompt version tagged ``fmos.version`` = ``version``, or None."""
         client = self._client()
-        if client.get_prompt(name) is None:
+        if not self._has_prompt(name):
             return None
         wanted = str(version)
         token = None

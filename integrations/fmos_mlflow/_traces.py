@@ -123,7 +123,6 @@ def _root_attributes(record: TraceRecord, request: dict[str, Any], answer: str) 
             "output_tokens": record.output_tokens,
             "total_tokens": record.input_tokens + record.output_tokens,
         },
-        "mlflow.llm.model": record.pfm_version or record.pfm,
         "fmos.vfm": record.vfm,
         "fmos.pfm": record.pfm,
         "fmos.pfm_version": record.pfm_version,
