@@ -343,7 +343,7 @@ class FMOS:
             plan,
             examples,
             versions=versions,
-            served=self._served(vfm),
+            served=self.served(vfm),
             evaluate=evaluate,
             ask=ask,
             rollout=target.config.rollout,
@@ -363,8 +363,9 @@ class FMOS:
         _need(self.prompt_versions, "canary rollouts").forget()
         return verdicts
 
-    def _served(self, vfm: str) -> Candidate:
-        """What ``vfm``'s production sessions are served now: prompt and demonstrations."""
+    def served(self, vfm: str = "default") -> Candidate:
+        """What ``vfm``'s production sessions are served now (pinned, else production):
+        the system prompt and demonstrations, e.g. to replay with ``evolution.replay``."""
         versions = _need(self.versions, "evolution")
         prompt = self.vfm(vfm).config.system_prompt or ""
         number = versions.store.serving(vfm, "system_prompt")

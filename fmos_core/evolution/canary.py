@@ -9,7 +9,8 @@ app's checks); unjudged ones do not count. ``judge`` decides:
   production's minus ``tolerance``, else roll back;
 - before that, roll back as soon as the canary cannot get there even if every answer
   still to come in the window succeeds;
-- otherwise (or while production has fewer than ``window // 2`` judged answers) wait.
+- otherwise wait — also while production has fewer than ``min_production(window)``
+  judged answers (a quarter of the window, at least 3) to compare with.
 
 Example:
     >>> from fmos_core.config import RolloutConfig
@@ -66,13 +67,18 @@ class Verdict:
     reason: str
 
 
+def min_production(window: int) -> int:
+    """Judged production answers needed before a canary is compared with production."""
+    return max(3, window // 4)
+
+
 def judge(canary: Arm, production: Arm, rollout: RolloutConfig, *, version: int = 0) -> Verdict:
     """The decision for one canary (see the module); ``vfm`` and ``kind`` left blank."""
     scores = (
         f"canary {canary.good}/{canary.judged} good, production "
         f"{production.good}/{production.judged}"
     )
-    if production.judged < rollout.window // 2:
+    if production.judged < min_production(rollout.window):
         return Verdict("", "", version, "wait", canary, production, f"{scores}: too few yet")
     bar = production.rate - rollout.tolerance
     best_reachable = canary.good + max(0, rollout.window - canary.judged)

@@ -53,7 +53,8 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """How many cases passed, of how many, and the tokens the replay used."""
+    """How many cases passed, of how many, and the tokens of the answers returned (an
+    answer the VFM's checks refused comes back as an error, without its usage)."""
 
     passed: int
     total: int
