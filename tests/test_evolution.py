@@ -79,7 +79,7 @@ def ask(fmos: FMOS, a: int, b: int, *, tenant: str = "default", session: str = "
         return False
 
 
-def serve_train(fmos: FMOS, n: int = 40, **identity: str) -> None:
+def serve_train(fmos: FMOS, n: int = 80, **identity: str) -> None:
     for i in range(n):
         ask(fmos, i, i + 3, **identity)
 
@@ -174,6 +174,14 @@ def test_a_candidate_that_fails_evaluation_is_kept_on_record_and_serves_nothing(
         assert len(versions) == 1 and versions[0].evaluation["passed"] is False
         assert fmos.versions.alias("default", "demonstrations", "canary") is None
         assert fmos.versions.history("default", "demonstrations") == []
+
+
+def test_a_gain_chance_could_explain_is_not_rolled_out(fmos):
+    serve_train(fmos)
+    cases = [Case(f"What is {i}+1?", check=str.isdigit) for i in (2, 4, 5, 7)]  # 2 to gain
+    with pytest.raises(CandidateRejected, match=r"100% on 4 cases against 50% .* p = 0\.25"):
+        fmos.evolve("default", "demonstrations", cases=cases)
+    assert fmos.versions.alias("default", "demonstrations", "canary") is None
 
 
 def test_shared_learning_pools_tenants_and_respects_the_opt_out(db_url):

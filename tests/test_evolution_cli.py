@@ -47,6 +47,7 @@ EVAL_ITEMS = [
     {"prompt": "What is 3+4?", "expect": "^7$"},
     {"prompt": "What is 6+1?", "expect": "^7$"},
     {"prompt": "What is 5+2?", "expect": "^7$"},
+    {"prompt": "What is 10-3?", "expect": "^7$"},
 ]
 DEMOS = "fmos.default.demonstrations"
 PROMPT = "fmos.default.system_prompt"
@@ -159,25 +160,25 @@ def eval_set(tmp_path: Path) -> Path:
 def test_evolve_makes_a_better_candidate_the_canary(
     db_url: str, tmp_path: Path, eval_set: Path, capsys
 ) -> None:
-    # a fresh process answers badly three times, then well three times, in a loop:
+    # a fresh process answers badly four times, then well four times, in a loop:
     # the baseline replay gets the bad answers, the candidate's the good ones
-    config = write_config(tmp_path / "fmos.toml", db_url, replies=[BAD] * 3 + [GOOD] * 3)
+    config = write_config(tmp_path / "fmos.toml", db_url, replies=[BAD] * 4 + [GOOD] * 4)
     judge_by_cli(capsys, config, serve(config, TRAFFIC))
 
     code, out, err = cli(capsys, config, "evolve", "--eval-set", str(eval_set))
     assert code == 0, err
     assert out.splitlines() == [
         "default/demonstrations v1 is the canary",
-        "offline: 100% against 0% served now, on 3 cases",
+        "offline: 100% against 0% served now, on 4 cases",
     ]
     store = VersionStore(Database(db_url))
     version = store.get("default", "demonstrations", 1)
     assert store.alias("default", "demonstrations", "canary") == 1
     assert store.alias("default", "demonstrations", "production") is None
     assert {e["output"] for e in version.body["examples"]} == {GOOD}  # only good answers
-    assert {e["input"] for e in version.body["examples"]} == set(TRAFFIC[3:])
+    assert {e["input"] for e in version.body["examples"]} == set(TRAFFIC[4:])
     assert version.evaluation is not None
-    assert (version.evaluation["source"], version.evaluation["cases"]) == ("eval set", 3)
+    assert (version.evaluation["source"], version.evaluation["cases"]) == ("eval set", 4)
 
     code, out, err = cli(capsys, config, "evolve", "--eval-set", str(eval_set), "--json")
     assert code == 0, err
@@ -193,13 +194,13 @@ def test_evolve_keeps_a_worse_candidate_on_record_serving_nothing(
     db_url: str, tmp_path: Path, eval_set: Path, capsys
 ) -> None:
     # now the baseline replay gets the good answers and the candidate's the bad ones
-    config = write_config(tmp_path / "fmos.toml", db_url, replies=[GOOD] * 3 + [BAD] * 3)
+    config = write_config(tmp_path / "fmos.toml", db_url, replies=[GOOD] * 4 + [BAD] * 4)
     judge_by_cli(capsys, config, serve(config, TRAFFIC))
 
     code, out, err = cli(capsys, config, "evolve", "--eval-set", str(eval_set))
     assert code == 2 and out == ""
-    assert "CandidateRejected: candidate v1 of default/demonstrations scored 0% on 3 cases " in err
-    assert "against 100% for what is served now; it is kept on record" in err
+    assert "CandidateRejected: candidate v1 of default/demonstrations scored 0% on 4 cases " in err
+    assert "against 100% for what is served now (chance alone explains" in err
 
     code, out, err = cli(capsys, config, "versions", "list", "--kind", "demonstrations", "--json")
     assert code == 0, err
@@ -217,7 +218,7 @@ def test_evolve_keeps_a_worse_candidate_on_record_serving_nothing(
 def test_an_evolution_while_mlflow_is_down_is_mirrored_by_sync(
     tmp_path: Path, eval_set: Path, mlflow_uri: str, capsys
 ) -> None:
-    url, replies = f"sqlite:///{tmp_path}/s.db", [BAD] * 3 + [GOOD] * 3
+    url, replies = f"sqlite:///{tmp_path}/s.db", [BAD] * 4 + [GOOD] * 4
     down = write_config(
         tmp_path / "down.toml",
         url,
@@ -237,7 +238,7 @@ def test_an_evolution_while_mlflow_is_down_is_mirrored_by_sync(
     assert cli(capsys, up, "versions", "sync")[0] == 0
     client = mlflow_client(mlflow_uri)
     version = mirrored(client, DEMOS)["1"]
-    assert [m["content"] for m in version.template if m["role"] == "assistant"] == [GOOD] * 3
+    assert [m["content"] for m in version.template if m["role"] == "assistant"] == [GOOD] * 2
     run = client.get_run(version.tags["fmos.eval.run_id"])
     assert (run.data.metrics["accuracy"], run.data.metrics["baseline_accuracy"]) == (1.0, 0.0)
     assert run.data.params["source"] == "eval set"

@@ -10,10 +10,14 @@ calls: budgeted and traced.
 Example:
     >>> Score(passed=3, total=4, tokens=120).accuracy
     0.75
+    >>> before = Score(1, 4, 0, (False, False, True, False))
+    >>> round(Score(4, 4, 0, (True, True, True, True)).p_better_than(before), 3)
+    0.125
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -59,6 +63,15 @@ class Score:
     passed: int
     total: int
     tokens: int
+    outcomes: tuple[bool, ...] = ()  # per case, in the order replayed
+
+    def p_better_than(self, other: Score) -> float:
+        """How likely chance alone makes this score beat ``other`` on the same cases as
+        much as it does: a one-sided sign test on the cases only one of them passed."""
+        wins = sum(a and not b for a, b in zip(self.outcomes, other.outcomes, strict=True))
+        losses = sum(b and not a for a, b in zip(self.outcomes, other.outcomes, strict=True))
+        n = wins + losses
+        return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2**n
 
     @property
     def accuracy(self) -> float:
@@ -76,6 +89,7 @@ async def replay(
     """Run every case with ``candidate``'s artifacts, as ``tenant``, and count the
     passing answers."""
     passed = tokens = 0
+    outcomes = []
     for case in cases:
         try:
             response = await vfm.ainvoke(
@@ -87,8 +101,9 @@ async def replay(
                 app="fmos-evolution",
             )
         except VerificationFailed:
-            continue  # the VFM's app checks failed the answer
+            outcomes.append(False)  # the VFM's app checks failed the answer
+            continue
         tokens += response.usage.input_tokens + response.usage.output_tokens
-        if case.check is None or case.check(response.text):
-            passed += 1
-    return Score(passed, len(cases), tokens)
+        outcomes.append(case.check is None or case.check(response.text))
+        passed += outcomes[-1]
+    return Score(passed, len(cases), tokens, tuple(outcomes))

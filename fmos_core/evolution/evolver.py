@@ -7,9 +7,11 @@
 3. Propose a candidate from the train examples: ``demonstrations`` curated from good
    answers, or a ``system_prompt`` rewritten by a pFM from the failures.
 4. Replay the cases with the artifacts served now (production) and with the candidate.
-5. Register the candidate with its evaluation. If it beats production it becomes the
-   canary (or production, with ``canary_share = 0``); if not, ``CandidateRejected``
-   says by how much, and the version stays on record, serving nothing.
+5. Register the candidate with its evaluation. If it beats production — by more than
+   chance explains: a one-sided sign test on the cases only one of them passed, p ≤
+   ``max_p`` — it becomes the canary (or production, with ``canary_share = 0``); if
+   not, ``CandidateRejected`` says by how much, and the version stays on record,
+   serving nothing.
 
 Example:
     >>> split([f"trace-{i}" for i in range(10)], 0.3, key=str)[1]
@@ -67,6 +69,7 @@ class Plan:
     max_examples: int = 4
     max_tokens: int = 400  # the demonstrations' token budget
     min_gain: float = 0.0  # accuracy points (0..1) a candidate must add
+    max_p: float = 0.1  # how likely chance alone may explain its gain (sign test)
     by: str = "fmos-evolution"
 
 
@@ -125,8 +128,11 @@ async def evolve(
         "baseline_tokens": baseline.tokens,
         "source": "held-out traces" if len(cases) and cases[0].check is None else "eval set",
         "train_examples": len(train),
-        "passed": scored.accuracy > baseline.accuracy + plan.min_gain,
+        "p_chance": scored.p_better_than(baseline),
     }
+    evaluation["passed"] = (
+        scored.accuracy > baseline.accuracy + plan.min_gain and evaluation["p_chance"] <= plan.max_p
+    )
     family = f" of {plan.family}" if plan.family else ""
     note = f"proposed from {len(train)} judged traces{family}"
     version = versions.register(vfm, plan.kind, body, by=plan.by, note=note)
@@ -135,8 +141,9 @@ async def evolve(
         raise CandidateRejected(
             f"candidate v{version.version} of {vfm}/{plan.kind} scored "
             f"{scored.accuracy:.0%} on {scored.total} cases against {baseline.accuracy:.0%} "
-            f"for what is served now; it is kept on record with its evaluation and serves "
-            "nothing (collect more judged traces, or promote it by hand)",
+            f"for what is served now (chance alone explains that with p = "
+            f"{evaluation['p_chance']:.2f}, above {plan.max_p}); it is kept on record with its "
+            "evaluation and serves nothing (collect more judged traces, or promote it by hand)",
             version=version,
         )
     reason = f"offline {scored.accuracy:.0%} vs {baseline.accuracy:.0%} on {scored.total} cases"

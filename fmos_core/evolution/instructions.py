@@ -2,10 +2,10 @@
 that failed, with their feedback, and writes a better prompt.
 
 ``ask`` is how the model is reached (the kernel passes a governed VFM call, so the
-proposal is budgeted and traced like any call). The reply is cleaned (quotes and a
-leading "New prompt:" dropped) and rejected when empty, unchanged or over
-``MAX_PROMPT`` characters — a proposal is only a candidate: offline evaluation
-decides whether it is used.
+proposal is budgeted and traced like any call). The reply is cleaned (quotes, a
+leading "New prompt:" and anything from an echoed "Question:" on are dropped) and
+rejected when empty, unchanged or over ``MAX_PROMPT`` characters — a proposal is only
+a candidate: offline evaluation decides whether it is used.
 
 Example:
     >>> import asyncio
@@ -27,6 +27,8 @@ from fmos_core.evolution.examples import Example
 
 MAX_PROMPT = 2000  # characters of a proposed system prompt
 MAX_FAILURES = 6  # failures shown to the proposing model
+# a small model may go on to repeat the failures it was shown: the prompt ends there
+_ECHO = re.compile(r"^\s*(Question|Wrong answer|Reviewer)\s*:", re.IGNORECASE | re.MULTILINE)
 _LEAD = re.compile(r"^\s*(new|revised|improved)?\s*(system\s*)?prompt\s*:\s*", re.IGNORECASE)
 
 
@@ -44,7 +46,8 @@ async def propose_instruction(
             "(checks or `fmos feedback`) with failures first"
         )
     reply = await ask(_meta_prompt(current, failures[:MAX_FAILURES]))
-    proposal = _LEAD.sub("", reply.strip()).strip().strip('"').strip()
+    proposal = _ECHO.split(_LEAD.sub("", reply.strip()), maxsplit=1)[0]
+    proposal = proposal.strip().strip('"').strip()
     if not proposal or proposal == current.strip():
         raise ProposalRejected(
             f"the proposing model returned {'nothing' if not proposal else 'the same prompt'}; "
