@@ -14,7 +14,7 @@ LLAMA_CPP  := llama-cpp-python==$(LLAMA_VERSION)
 WHEELHOUSE ?= $(HOME)/.cache/fmos/wheels/portable
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-evolution clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/overhead.py
+
+# the self-evolution benchmark compares with DSPy, from the `bench` extra
+bench-evolution: install
+	$(BIN)/python -m pip install --find-links $(WHEELHOUSE) -e ".[dev,bench]"
+	$(BIN)/python benchmarks/evolution.py
 
 clean:
 	rm -rf $(VENV) .fmos .pytest_cache .ruff_cache .mypy_cache

@@ -34,6 +34,13 @@ EXPECTED_OUTPUT: dict[str, tuple[str, ...]] = {
         "every call",
         "the follow-up was refused: BudgetExceeded (requests) with nothing spent",
     ),
+    "02_self_evolution.ipynb": (
+        "Evolution raised held-out accuracy from",
+        "promote by fmos-canary",
+        "rollback of v2 by fmos-canary",
+        "fmos.default.demonstrations@production → fmos version 1",
+        "exported 20 traces to MLflow tracing",
+    ),
 }
 
 
