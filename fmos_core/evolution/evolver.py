@@ -119,6 +119,7 @@ async def evolve(
     candidate, body = await _propose(plan, train, served, ask)
     baseline = await evaluate(served, cases)
     scored = await evaluate(candidate, cases)
+    p_chance = scored.p_better_than(baseline)
     evaluation = {
         "accuracy": scored.accuracy,
         "baseline_accuracy": baseline.accuracy,
@@ -128,10 +129,10 @@ async def evolve(
         "baseline_tokens": baseline.tokens,
         "source": "held-out traces" if len(cases) and cases[0].check is None else "eval set",
         "train_examples": len(train),
-        "p_chance": scored.p_better_than(baseline),
+        "p_chance": p_chance,
     }
     evaluation["passed"] = (
-        scored.accuracy > baseline.accuracy + plan.min_gain and evaluation["p_chance"] <= plan.max_p
+        scored.accuracy > baseline.accuracy + plan.min_gain and p_chance <= plan.max_p
     )
     family = f" of {plan.family}" if plan.family else ""
     note = f"proposed from {len(train)} judged traces{family}"
@@ -142,7 +143,7 @@ async def evolve(
             f"candidate v{version.version} of {vfm}/{plan.kind} scored "
             f"{scored.accuracy:.0%} on {scored.total} cases against {baseline.accuracy:.0%} "
             f"for what is served now (chance alone explains that with p = "
-            f"{evaluation['p_chance']:.2f}, above {plan.max_p}); it is kept on record with its "
+            f"{p_chance:.2f}, above {plan.max_p}); it is kept on record with its "
             "evaluation and serves nothing (collect more judged traces, or promote it by hand)",
             version=version,
         )
