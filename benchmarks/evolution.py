@@ -249,7 +249,9 @@ def report(results: dict[str, Any]) -> None:
         ("FMOS evolved (production)", results["evolved"]),
     ]
     if "dspy" in results:
-        rows.append(("DSPy BootstrapFewShot", results["dspy"]))
+        run = results["dspy"]
+        rows.append(("DSPy Predict, zero-shot", _dspy_row(run["zero_shot"])))
+        rows.append(("DSPy BootstrapFewShot", _dspy_row(run["compiled"])))
     print()
     print(f"held-out accuracy, SmolLM2-135M, {results['test']} test items")
     print("| | accuracy | passed |")  # DSPy: on the first --dspy-limit items of each split

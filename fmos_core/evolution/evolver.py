@@ -15,7 +15,7 @@
 
 Example:
     >>> split([f"trace-{i}" for i in range(10)], 0.3, key=str)[1]
-    ['trace-1', 'trace-7', 'trace-9']
+    ['trace-7', 'trace-1', 'trace-9']
 """
 
 from __future__ import annotations
@@ -74,14 +74,25 @@ class Plan:
 
 
 def split(
-    items: Sequence[_T], holdout: float, *, key: Callable[[_T], str]
+    items: Sequence[_T],
+    holdout: float,
+    *,
+    key: Callable[[_T], str],
+    stratum: Callable[[_T], object] = lambda item: None,
 ) -> tuple[list[_T], list[_T]]:
-    """(train, held-out): each item lands by a stable hash of ``key(item)``."""
+    """(train, held-out): within each ``stratum`` (e.g. good / bad answers), items in
+    the order of a stable hash of ``key(item)``, the first ``holdout`` share held out —
+    so both sides get their share of a rare kind."""
+    groups: dict[object, list[_T]] = {}
+    for item in items:
+        groups.setdefault(stratum(item), []).append(item)
     train: list[_T] = []
     held: list[_T] = []
-    for item in items:
-        digest = hashlib.sha256(key(item).encode()).digest()
-        (held if int.from_bytes(digest[:8], "big") / 2**64 < holdout else train).append(item)
+    for group in groups.values():
+        group.sort(key=lambda item: hashlib.sha256(key(item).encode()).digest())
+        cut = round(holdout * len(group))
+        held += group[:cut]
+        train += group[cut:]
     return train, held
 
 
@@ -107,7 +118,9 @@ async def evolve(
                 f"held-out traces of {vfm!r} can only be re-judged by its app checks, and it "
                 "has none; name an eval set (--eval-set FILE) or give the VFM checks"
             )
-        train, held = split(examples, plan.holdout, key=lambda e: e.trace_id)
+        train, held = split(
+            examples, plan.holdout, key=lambda e: e.trace_id, stratum=lambda e: e.good
+        )
         cases = [Case(e.input, tags=e.tags) for e in held]
     else:
         train = examples
@@ -162,7 +175,7 @@ def evolve_policy(
 ) -> Evolution:
     """Tune ``vfm``'s parameters on the train traces, keep those that beat the current
     values on the held-out ones, register them as a ``policy`` version and roll it out."""
-    train, held = split(judged, plan.holdout, key=lambda j: j.trace_id)
+    train, held = split(judged, plan.holdout, key=lambda j: j.trace_id, stratum=lambda j: j.score)
     body, evaluation = propose_parameters(train, held, config)
     if not held or not train:
         raise BadRequest(
