@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -74,3 +78,14 @@ def run_cli(capsys: pytest.CaptureFixture[Any], *args: str) -> tuple[int, Any, A
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def load_script(path: Path) -> ModuleType:
+    """A script that is not in a package (``benchmarks/…``) as a module, registered in
+    ``sys.modules`` so its dataclasses resolve."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from kernels import load_script
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-def _module(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def generator() -> ModuleType:
-    return _module(BENCH / "data" / "make_evolution_tasks.py")
+    return load_script(BENCH / "data" / "make_evolution_tasks.py")
 
 
 @pytest.fixture(scope="module")
 def tasks() -> ModuleType:
-    return _module(BENCH / "evolution_tasks.py")
+    return load_script(BENCH / "evolution_tasks.py")
 
 
 def test_the_file_is_what_the_generator_makes_every_time(
